@@ -1,0 +1,195 @@
+"""The coupled small-strain chemo-mechanical problem of a case: spaces, unknowns, forms, solvers.
+
+Unknowns (one monolithic mixed system, DESIGN §6): displacement u (P1/P2), site fraction
+θ = c/c_max (P1) and μ_x, the non-ideal part of the chemical potential (P1, units R_g T).
+Everything is non-dimensional: lengths / L, time / (L²/D), stresses / E, μ / (R_g T);
+:class:`Scales` converts back to SI.
+
+    ∫ σ(u, θ) : ε(v) w dx = 0
+    ∫ [(θ − θ_n)/Δτ q − J(θ, μ_x)·∇q] w dx − ∫ ĵ q w ds = 0
+    ∫ [μ_x + Ξ σ_h(u, θ)] r w dx = 0
+
+w is the dimension's volume weight (r², r or 1). The surface flux ĵ and the held surface value
+θ_s are constants changed by the protocol; the forms are compiled once.
+"""
+
+from dataclasses import dataclass
+
+import basix.ufl
+import numpy as np
+import ufl
+from dolfinx import fem
+from dolfinx.fem.petsc import NonlinearProblem
+
+from solver.physics import elasticity, kinematics, transport
+from solver import solvers
+
+R_GAS = 8.314462618  # J mol^-1 K^-1
+FARADAY = 96485.33212  # C mol^-1
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Reference scales of the non-dimensional model (SI)."""
+
+    length: float  # m
+    time: float  # s, L²/D
+    stress: float  # Pa, E of the active material
+    c_max: float  # mol m^-3
+    potential: float  # J mol^-1, R_g T
+
+
+class Model:
+    """Function spaces, unknowns and compiled forms for one case on one domain."""
+
+    def __init__(self, case, domain, petsc_cli: dict | None = None):
+        self.case, self.domain = case, domain
+        mat = case.materials["active"]
+        dim = domain.dimension
+        self.dimension = dim
+        self.scales = Scales(domain.length, domain.length**2 / mat.D, mat.E,
+                             mat.c_max, R_GAS * case.temperature)
+        mesh = domain.mesh
+        mesh.geometry.x[:] /= domain.length  # the model works on the non-dimensional body
+        self.mesh = mesh
+        self.center = tuple(np.asarray(domain.center) / domain.length)
+
+        degree = case.geometry.mesh.order
+        cell = mesh.basix_cell()
+        u_shape = () if dim == "radial" else (mesh.geometry.dim,)
+        self.W = fem.functionspace(mesh, basix.ufl.mixed_element([
+            basix.ufl.element("Lagrange", cell, degree, shape=u_shape),
+            basix.ufl.element("Lagrange", cell, 1),
+            basix.ufl.element("Lagrange", cell, 1)]))
+        self.w = fem.Function(self.W, name="state")
+        self.w_n = fem.Function(self.W, name="previous_state")
+        self.w_nm1 = fem.Function(self.W, name="state_before_previous")
+
+        coupling = case.physics.stress_coupling
+        self.theta0 = fem.Constant(mesh, float(case.initial.soc))
+        self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
+        self.xi = fem.Constant(mesh, mat.Omega * mat.E / self.scales.potential
+                               if coupling == "two_way" else 0.0)
+        self.dtau = fem.Constant(mesh, 1e-3)
+        self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0]))  # ∂θ/∂τ ≈ Σ a_k θ_{n+1-k}/Δτ
+        self.j_in = fem.Constant(mesh, 0.0)
+        self.theta_hold = fem.Constant(mesh, float(case.initial.soc))
+        self.lmbda, self.G = elasticity.lame(1.0, mat.nu)
+
+        x = ufl.SpatialCoordinate(mesh)
+        self.x = x
+        self.weight = kinematics.weight(dim, x)
+        # integrands are at most quadratic in x (P2: ε∈P1; P1 fields: θ(1−θ), θ q) times the weight
+        qdeg = 2 + {"radial": 2, "axisymmetric": 1, "3d": 0}[dim]
+        self.dx = ufl.Measure("dx", mesh, metadata={"quadrature_degree": qdeg})
+        self.ds = ufl.Measure("ds", mesh, subdomain_data=domain.facet_tags,
+                              metadata={"quadrature_degree": qdeg})
+        self.ds_wetted = sum((self.ds(t) for t in domain.wetted[1:]), self.ds(domain.wetted[0])) \
+            if domain.wetted else None
+
+        u, theta, mu_x = ufl.split(self.w)
+        self.u, self.theta, self.mu_x = u, theta, mu_x
+        v, q, r = ufl.TestFunctions(self.W)
+        self.eps = kinematics.strain(u, dim, x)
+        self.sigma = elasticity.stress(
+            self.eps, elasticity.swelling_strain(theta, self.theta0, self.beta), self.lmbda, self.G)
+        self.sigma_h = elasticity.hydrostatic(self.sigma)
+        mobility = case.physics.mobility
+        F = self.dV(ufl.inner(self.sigma, kinematics.strain(v, dim, x)))
+        F += self.dV((mu_x - transport.stress_potential(self.sigma_h, self.xi)) * r)
+        F += transport.mass_balance(self._theta_rate(theta), theta, mu_x, q, mobility, self.dV,
+                                    self.dA if self.ds_wetted is not None else None, self.j_in)
+        self.residual = F
+
+        self.bcs = self._displacement_bcs()
+        self.preset = solvers.preset_name(case.solver, self.W)
+        options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
+        self.problem = self._problem(F, self.bcs, "swellfem_flux_", options)
+        self.hold_problem = None
+        if any(s.kind == "hold" for s in case.protocol.steps):
+            self.hold_problem = self._problem(F, self.bcs + [self._hold_bc()],
+                                              "swellfem_hold_", options)
+        self.reset_initial_state()
+
+    def _theta_rate(self, theta):
+        """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""
+        a = self.bdf
+        return (a[0] * theta + a[1] * ufl.split(self.w_n)[1]
+                + a[2] * ufl.split(self.w_nm1)[1]) / self.dtau
+
+    def _problem(self, F, bcs, prefix, options) -> NonlinearProblem:
+        problem = NonlinearProblem(F, self.w, bcs=bcs, petsc_options_prefix=prefix)
+        solvers.configure(problem.solver, prefix, options, self.W, self.preset)
+        return problem
+
+    def dV(self, integrand) -> ufl.Form:
+        """∫ integrand w dx over the body (w = r², r or 1)."""
+        return integrand * self.weight * self.dx
+
+    def dA(self, integrand) -> ufl.Form:
+        """∫ integrand w ds over the wetted surface."""
+        return integrand * self.weight * self.ds_wetted
+
+    # -- boundary conditions ------------------------------------------------------------------
+    def _displacement_bcs(self) -> list:
+        fdim = self.mesh.topology.dim - 1
+        Vu = self.W.sub(0)
+        bcs = []
+        for tag, comp in self.domain.rollers:
+            V = Vu if self.dimension == "radial" else Vu.sub(comp)
+            dofs = fem.locate_dofs_topological(V, fdim, self.domain.facet_tags.find(tag))
+            bcs.append(fem.dirichletbc(0.0, dofs, V))
+        for point, comps in self.domain.pins:
+            p = np.asarray(point) / self.domain.length
+            for comp in comps:
+                V = Vu if self.dimension == "radial" else Vu.sub(comp)
+                Vc, _ = V.collapse()
+                dofs = fem.locate_dofs_geometrical(
+                    (V, Vc), lambda X, p=p: np.linalg.norm(X.T - p, axis=1) < 1e-10)
+                bcs.append(fem.dirichletbc(0.0, dofs[0], V))
+        return bcs
+
+    def _hold_bc(self):
+        fdim = self.mesh.topology.dim - 1
+        facets = np.concatenate([self.domain.facet_tags.find(t) for t in self.domain.wetted])
+        dofs = fem.locate_dofs_topological(self.W.sub(1), fdim, facets)
+        return fem.dirichletbc(self.theta_hold, dofs, self.W.sub(1))
+
+    # -- state ----------------------------------------------------------------------------------
+    def reset_initial_state(self) -> None:
+        """Uniform θ = θ_0, u = 0, μ_x = 0: the stress-free initial state."""
+        self.w.x.array[:] = 0.0
+        self.w.sub(1).interpolate(lambda X: np.full(X.shape[1], self.theta0.value))
+        self.w.x.scatter_forward()
+        self.w_n.x.array[:] = self.w.x.array
+        self.w_nm1.x.array[:] = self.w.x.array
+
+    def solve_step(self, dtau: float, holding: bool, previous_dtau: float | None = None):
+        """One step of size Δτ from w_n: BDF2 when the size of the previous step of the same
+        smooth stretch is given, else backward Euler. Returns (converged, Newton its, KSP its).
+
+        Variable-step BDF2 with ω = Δτ/Δτ_prev: a = ((1+2ω)/(1+ω), −(1+ω), ω²/(1+ω)).
+        """
+        self.dtau.value = dtau
+        if previous_dtau:
+            om = dtau / previous_dtau
+            self.bdf.value[:] = ((1 + 2 * om) / (1 + om), -(1 + om), om**2 / (1 + om))
+        else:
+            self.bdf.value[:] = (1.0, -1.0, 0.0)
+        problem = self.hold_problem if holding else self.problem
+        self.w.x.array[:] = self.w_n.x.array  # start Newton from the last accepted state
+        problem.solve()
+        snes = problem.solver
+        ok = snes.getConvergedReason() > 0 and np.all(np.isfinite(self.w.x.array))
+        return ok, snes.getIterationNumber(), snes.getLinearSolveIterations()
+
+    def accept(self) -> None:
+        self.w_nm1.x.array[:] = self.w_n.x.array
+        self.w_n.x.array[:] = self.w.x.array
+
+    def reject(self) -> None:
+        self.w.x.array[:] = self.w_n.x.array
+
+    @property
+    def num_dofs(self) -> int:
+        return self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs

@@ -1,0 +1,171 @@
+"""Derived quantities of a model state, in SI: averages, extrema, stress fields and probes.
+
+Everything compiled here (forms, expressions, point locations) is built once; ``update`` only
+interpolates and assembles.
+"""
+
+import numpy as np
+import ufl
+from dolfinx import fem, geometry, mesh as dmesh
+from mpi4py import MPI
+
+from solver.physics import elasticity, kinematics
+from solver.solvers import collapsed_dofs
+
+
+class Observables:
+    """Stress fields on a discontinuous space and the scalars written to summary.csv."""
+
+    def __init__(self, model):
+        self.model = model
+        m, S = model.mesh, model.scales
+        self.comm = m.comm
+        degree = max(model.case.geometry.mesh.order - 1, 0)
+        self.V = fem.functionspace(m, ("DG", degree))
+        sigma = elasticity.stress(
+            kinematics.strain(model.u, model.dimension, model.x, on_axis=True),
+            elasticity.swelling_strain(model.theta, model.theta0, model.beta),
+            model.lmbda, model.G)
+        p = kinematics.position(model.dimension, model.x, model.center)
+        s_rr, s_tt = elasticity.spherical_components(sigma, p)
+        E, L = S.stress, S.length
+        exprs = {  # SI units
+            "sigma_h": E * elasticity.hydrostatic(sigma),
+            "von_mises": E * elasticity.von_mises(sigma),
+            "sigma_rr": E * s_rr,
+            "sigma_tt": E * s_tt,
+            "u_r": L * kinematics.radial_displacement(model.u, model.dimension, model.x,
+                                                       model.center),
+        }
+        self.ufl_fields = exprs
+        points = self.V.element.interpolation_points
+        self._expressions = {k: fem.Expression(e, points) for k, e in exprs.items()}
+        self.fields = {k: fem.Function(self.V, name=k) for k in exprs}
+        self._surface = self._surface_dofs()
+
+        self.volume = self._integral(model.dV(1.0))  # non-dimensional, weighted
+        self.wetted_area = self._integral(model.dA(1.0)) if model.ds_wetted is not None else 0.0
+        self._volume = self.volume
+        self._theta_form = fem.form(model.dV(model.theta))
+        self._dilatation_form = fem.form(model.dV(ufl.tr(model.eps)))
+        self._theta_dofs = collapsed_dofs(model.W, 1)[1]
+
+    def _integral(self, form) -> float:
+        return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+
+    def _surface_dofs(self) -> np.ndarray:
+        """Local dofs of the stress space that sit on wetted facets (vertices, or cells for DG0)."""
+        m, dom = self.model.mesh, self.model.domain
+        tdim = m.topology.dim
+        m.topology.create_connectivity(tdim - 1, 0)
+        m.topology.create_connectivity(tdim, 0)
+        if not dom.wetted:
+            return np.zeros(0, dtype=np.int32)
+        facets = np.concatenate([dom.facet_tags.find(t) for t in dom.wetted])
+        vertices = dmesh.compute_incident_entities(m.topology, facets, tdim - 1, 0)
+        on_surface = np.zeros(m.topology.index_map(0).size_local
+                              + m.topology.index_map(0).num_ghosts, dtype=bool)
+        on_surface[vertices] = True
+        cell_vertices = m.topology.connectivity(tdim, 0).array.reshape(-1, tdim + 1)
+        dofmap = self.V.dofmap.list
+        if dofmap.shape[1] == 1:  # DG0: cells touching the surface
+            return dofmap[on_surface[cell_vertices].any(axis=1), 0]
+        return dofmap[on_surface[cell_vertices]]  # DG1 dof i of a cell sits on its vertex i
+
+    def update(self) -> None:
+        for name, expr in self._expressions.items():
+            self.fields[name].interpolate(expr)
+
+    # -- scalars (SI) -----------------------------------------------------------------------------
+    @property
+    def theta_values(self) -> np.ndarray:
+        return self.model.w.x.array[self._theta_dofs]
+
+    def soc(self) -> float:
+        """State of charge θ̄ = ∫θ dV / V."""
+        return self._sum(self._theta_form) / self._volume
+
+    def volume_change_pct(self) -> float:
+        """ΔV/V in %, from the mean dilatation ∫ tr ε dV / V (small strain)."""
+        return 100.0 * self._sum(self._dilatation_form) / self._volume
+
+    def _sum(self, form) -> float:
+        return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+
+    def _extreme(self, values: np.ndarray, op) -> float:
+        local = (np.max(values) if op is MPI.MAX else np.min(values)) if values.size else \
+            (-np.inf if op is MPI.MAX else np.inf)
+        result = self.comm.allreduce(local, op=op)
+        return float(result) if np.isfinite(result) else float("nan")
+
+    def extrema(self) -> dict:
+        """Stress extrema of the last ``update`` in Pa; NaN where there is no wetted surface."""
+        f = self.fields
+        return {
+            "surface_hoop_max_Pa": self._extreme(f["sigma_tt"].x.array[self._surface], MPI.MAX),
+            "hydrostatic_max_Pa": self._extreme(f["sigma_h"].x.array, MPI.MAX),
+            "hydrostatic_min_Pa": self._extreme(f["sigma_h"].x.array, MPI.MIN),
+            "von_mises_max_Pa": self._extreme(f["von_mises"].x.array, MPI.MAX),
+        }
+
+    def theta_range(self) -> tuple[float, float]:
+        th = self.theta_values
+        return self._extreme(th, MPI.MIN), self._extreme(th, MPI.MAX)
+
+
+class RadialProbe:
+    """Values along a ray from ``center`` in ``direction`` out to the body's length scale.
+
+    Columns: r_m (reference radius), theta, c_mol_m3, sigma_rr_Pa, sigma_tt_Pa (spherical
+    components about the ray's centre), sigma_h_Pa, von_mises_Pa, damage (not modelled: empty),
+    u_r_m.
+    """
+
+    columns = ("r_m", "theta", "c_mol_m3", "sigma_rr_Pa", "sigma_tt_Pa", "sigma_h_Pa",
+               "von_mises_Pa", "damage", "u_r_m")
+
+    def __init__(self, spec, observables: Observables):
+        model = observables.model
+        self.name, self.obs = spec.name, observables
+        L = model.scales.length
+        d = np.asarray(spec.direction, dtype=float)
+        d /= np.linalg.norm(d)
+        c = np.asarray(spec.center, dtype=float) / L
+        s = np.linspace(0.0, 1.0, spec.points)
+        pts3 = c[None, :] + s[:, None] * d[None, :]
+        self.r_m = s * L
+        if model.dimension == "radial":
+            pts = np.column_stack([s, np.zeros_like(s), np.zeros_like(s)])
+        elif model.dimension == "axisymmetric":
+            rr = np.hypot(pts3[:, 0], pts3[:, 1])
+            pts = np.column_stack([rr, pts3[:, 2], np.zeros_like(s)])
+        else:
+            pts = pts3
+        m = model.mesh
+        local = pts if observables.comm.rank == 0 else np.zeros((0, 3))
+        # points on a curved surface may sit just outside the faceted mesh: pad by 5 % of L
+        data = geometry.determine_point_ownership(m, np.ascontiguousarray(local), 0.05)
+        self._owner = np.asarray(data.src_owner)
+        self._points = np.asarray(data.dest_points).reshape(-1, 3)
+        self._cells = np.asarray(data.dest_cells, dtype=np.int32)
+
+    def sample(self) -> np.ndarray | None:
+        """Rows (points × columns) on rank 0, NaN where the point is outside the body."""
+        obs, model = self.obs, self.obs.model
+        values = np.zeros((len(self._cells), len(self.columns) - 1))
+        if len(self._cells):
+            theta = model.w.sub(1).eval(self._points, self._cells).ravel()
+            f = obs.fields
+            cols = [theta, theta * model.scales.c_max]
+            cols += [f[k].eval(self._points, self._cells).ravel()
+                     for k in ("sigma_rr", "sigma_tt", "sigma_h", "von_mises")]
+            cols += [np.full(len(theta), np.nan), f["u_r"].eval(self._points, self._cells).ravel()]
+            values = np.column_stack(cols)
+        gathered = obs.comm.gather(values, root=0)
+        if obs.comm.rank != 0:
+            return None
+        rows = np.full((len(self.r_m), len(self.columns)), np.nan)
+        rows[:, 0] = self.r_m
+        for rank, vals in enumerate(gathered):
+            rows[np.flatnonzero(self._owner == rank), 1:] = vals
+        return rows

@@ -1,0 +1,49 @@
+"""Species transport with a stress-dependent chemical potential (physics.md 1a), non-dimensional.
+
+Unknowns θ = c/c_max and μ_x, the non-ideal part of the chemical potential in units of R_g T:
+
+    μ/(R_g T) = μ_id(θ) + μ_x,    μ_x = −Ξ σ_h/E_ref   (Ξ = Ω E_ref /(R_g T); 0 unless two-way)
+
+Mobility choices (physics.md 1a (i), (ii)); both satisfy M ∂μ_id/∂θ = D c_max exactly, so the
+ideal part of the flux is taken analytically and never differentiates a logarithm:
+
+    dilute:       μ_id = ln θ,            m(θ) = θ
+    lattice_gas:  μ_id = ln(θ/(1 − θ)),   m(θ) = θ(1 − θ)
+
+    J/(D c_max/L) = −(∇θ + m(θ) ∇μ_x),    ∂θ/∂τ + ∇·J = 0,   −J·n = ĵ on wetted facets,
+with τ = D t/L² and ĵ = j_n L/(D c_max).
+"""
+
+import ufl
+
+MOBILITIES = ("dilute", "lattice_gas")
+
+
+def mobility(theta, kind: str) -> ufl.core.expr.Expr:
+    """Dimensionless mobility m(θ) = M R_g T/(D c_max)."""
+    return theta if kind == "dilute" else theta * (1 - theta)
+
+
+def ideal_potential(theta, kind: str) -> ufl.core.expr.Expr:
+    """Ideal part of μ/(R_g T): ln θ (dilute) or ln(θ/(1−θ)) (lattice gas)."""
+    return ufl.ln(theta) if kind == "dilute" else ufl.ln(theta / (1 - theta))
+
+
+def flux(theta, mu_x, kind: str) -> ufl.core.expr.Expr:
+    """Dimensionless flux J = −(∇θ + m(θ)∇μ_x)."""
+    return -(ufl.grad(theta) + mobility(theta, kind) * ufl.grad(mu_x))
+
+
+def mass_balance(theta_rate, theta, mu_x, q, kind: str, dV, dA, j_in) -> ufl.Form:
+    """Weak form of ∂θ/∂τ + ∇·J = 0 with inflow ĵ through the wetted surface.
+
+    ``theta_rate`` is the time-discrete ∂θ/∂τ; ``dV``/``dA`` turn an integrand into a weighted
+    volume / wetted-surface integral (``dA`` None: no wetted surface).
+    """
+    F = dV(theta_rate * q - ufl.dot(flux(theta, mu_x, kind), ufl.grad(q)))
+    return F - dA(j_in * q) if dA is not None else F
+
+
+def stress_potential(sigma_h, xi) -> ufl.core.expr.Expr:
+    """Mechanical part of the chemical potential, −Ω σ_h/(R_g T) = −Ξ σ̂_h."""
+    return -xi * sigma_h

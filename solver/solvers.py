@@ -1,0 +1,109 @@
+"""PETSc solver presets (DESIGN §6) and their set-up on a SNES.
+
+* ``direct``: Newton + MUMPS LU (default below ~2·10^5 unknowns);
+* ``iterative``: Newton + GMRES preconditioned by a multiplicative field split over
+  (u | θ | μ_x): GAMG with the rigid-body near-nullspace on u (elasticity), GAMG on θ
+  (a diffusion operator), Jacobi on μ_x (a mass matrix).
+
+The case's ``solver.petsc`` block and options after ``--`` on the command line are applied on
+top (later ones win). Options are kept in PETSc's database under the problem's prefix, so the
+field-split sub-solvers created at set-up see them too.
+"""
+
+import numpy as np
+from petsc4py import PETSc
+
+DIRECT_LIMIT = 200_000
+FIELDS = ("u", "theta", "mu")
+
+NEWTON = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_stol": 0.0,
+          "snes_divergence_tolerance": 1e8}
+DIRECT = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+ITERATIVE = {
+    "ksp_type": "gmres", "ksp_gmres_restart": 200, "ksp_rtol": 1e-10, "ksp_atol": 1e-14,
+    "ksp_max_it": 1000, "pc_type": "fieldsplit", "pc_fieldsplit_type": "multiplicative",
+    "fieldsplit_u_ksp_type": "preonly", "fieldsplit_u_pc_type": "gamg",
+    "fieldsplit_theta_ksp_type": "preonly", "fieldsplit_theta_pc_type": "gamg",
+    "fieldsplit_mu_ksp_type": "preonly", "fieldsplit_mu_pc_type": "jacobi",
+}
+
+
+def preset_name(solver_spec, W) -> str:
+    """'direct' or 'iterative' for the case's ``solver.preset`` (``auto`` decides by size)."""
+    if solver_spec.preset != "auto":
+        return solver_spec.preset
+    n = W.dofmap.index_map.size_global * W.dofmap.index_map_bs
+    return "direct" if n < DIRECT_LIMIT else "iterative"
+
+
+def petsc_options(solver_spec, preset: str, cli: dict) -> dict:
+    options = dict(NEWTON, snes_rtol=solver_spec.newton.rtol, snes_atol=solver_spec.newton.atol,
+                   snes_max_it=solver_spec.newton.max_it)
+    options.update(DIRECT if preset == "direct" else ITERATIVE)
+    options.update(solver_spec.petsc)
+    options.update(cli)
+    return options
+
+
+def configure(snes, prefix: str, options: dict, W, preset: str) -> None:
+    """Store ``options`` under ``prefix``, give the field split its index sets, set up ``snes``."""
+    db = PETSc.Options()
+    for key, value in options.items():
+        db[prefix + key] = value
+    snes.setOptionsPrefix(prefix)
+    if preset == "iterative":
+        pc = snes.getKSP().getPC()
+        pc.setType("fieldsplit")
+        sets = [_index_set(W, i) for i in range(3)]
+        sets[0].compose("nearnullspace", rigid_body_modes(W, sets[0]))
+        pc.setFieldSplitIS(*zip(FIELDS, sets))
+    snes.setFromOptions()
+
+
+def collapsed_dofs(W, i: int):
+    """Collapsed sub-space i of W and the W-local index of each of its (unrolled) dofs."""
+    V, parent = W.sub(i).collapse()
+    return V, np.asarray(parent, dtype=np.int64).reshape(-1)
+
+
+def _owned_parent_dofs(W, i: int) -> np.ndarray:
+    """Local indices (in W) of the owned dofs of sub-space i, unrolled."""
+    parent = collapsed_dofs(W, i)[1]
+    n_owned = W.dofmap.index_map.size_local * W.dofmap.index_map_bs
+    return parent[parent < n_owned]
+
+
+def _index_set(W, i: int) -> PETSc.IS:
+    imap = W.dofmap.index_map
+    bs = W.dofmap.index_map_bs
+    glob = _owned_parent_dofs(W, i) + imap.local_range[0] * bs
+    return PETSc.IS().createGeneral(np.sort(glob).astype(PETSc.IntType), comm=imap.comm)
+
+
+def rigid_body_modes(W, is_u: PETSc.IS) -> PETSc.NullSpace:
+    """Translations and (in 2-D/3-D Cartesian) rotations of the displacement block, ordered as
+    ``is_u`` (the field split's ordering)."""
+    Vu, parent = collapsed_dofs(W, 0)
+    bs = Vu.dofmap.index_map_bs
+    coords = Vu.tabulate_dof_coordinates()
+    n_owned = W.dofmap.index_map.size_local * W.dofmap.index_map_bs
+    node = np.arange(len(parent)) // bs
+    comp = np.arange(len(parent)) % bs
+    keep = parent < n_owned
+    order = np.argsort(parent[keep])
+    x, c = coords[node[keep]][order], comp[keep][order]
+    modes = [(c == k).astype(float) for k in range(bs)]
+    gdim = W.mesh.geometry.dim
+    if bs == 3 and gdim == 3:
+        modes += [np.where(c == a, -x[:, b], 0) + np.where(c == b, x[:, a], 0)
+                  for a, b in ((0, 1), (1, 2), (2, 0))]
+    vecs = []
+    for mode in modes:
+        v = PETSc.Vec().createMPI((len(mode), PETSc.DETERMINE), comm=W.mesh.comm)
+        v.setArray(mode)
+        vecs.append(v)
+    for i, v in enumerate(vecs):  # modified Gram–Schmidt: PETSc wants an orthonormal basis
+        for w in vecs[:i]:
+            v.axpy(-v.dot(w), w)
+        v.normalize()
+    return PETSc.NullSpace().create(vectors=vecs, comm=W.mesh.comm)
