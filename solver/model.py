@@ -87,29 +87,36 @@ class Model:
         self.ds_wetted = sum((self.ds(t) for t in domain.wetted[1:]), self.ds(domain.wetted[0])) \
             if domain.wetted else None
 
-        u, theta, mu_x = ufl.split(self.w)
-        self.u, self.theta, self.mu_x = u, theta, mu_x
-        v, q, r = ufl.TestFunctions(self.W)
-        self.eps = kinematics.strain(u, dim, x)
-        self.sigma = elasticity.stress(
-            self.eps, elasticity.swelling_strain(theta, self.theta0, self.beta), self.lmbda, self.G)
-        self.sigma_h = elasticity.hydrostatic(self.sigma)
-        mobility = case.physics.mobility
-        F = self.dV(ufl.inner(self.sigma, kinematics.strain(v, dim, x)))
-        F += self.dV((mu_x - transport.stress_potential(self.sigma_h, self.xi)) * r)
-        F += transport.mass_balance(self._theta_rate(theta), theta, mu_x, q, mobility, self.dV,
-                                    self.dA if self.ds_wetted is not None else None, self.j_in)
-        self.residual = F
+        self.u, self.theta, self.mu_x = ufl.split(self.w)
+        self.eps = kinematics.strain(self.u, dim, x)
+        self.residual = self.weak_form(self.u, self.theta, self.mu_x)
 
         self.bcs = self._displacement_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
         options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
-        self.problem = self._problem(F, self.bcs, "swellfem_flux_", options)
+        self.problem = self._problem(self.residual, self.bcs, "swellfem_flux_", options)
         self.hold_problem = None
         if any(s.kind == "hold" for s in case.protocol.steps):
-            self.hold_problem = self._problem(F, self.bcs + [self._hold_bc()],
+            self.hold_problem = self._problem(self.residual, self.bcs + [self._hold_bc()],
                                               "swellfem_hold_", options)
         self.reset_initial_state()
+
+    def stress(self, u, theta, on_axis: bool = False):
+        """σ(u, θ)/E_ref: linear elasticity with the swelling eigenstrain."""
+        return elasticity.stress(kinematics.strain(u, self.dimension, self.x, on_axis),
+                                 elasticity.swelling_strain(theta, self.theta0, self.beta),
+                                 self.lmbda, self.G)
+
+    def weak_form(self, u, theta, mu_x) -> ufl.Form:
+        """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions)."""
+        v, q, r = ufl.TestFunctions(self.W)
+        sigma = self.stress(u, theta)
+        F = self.dV(ufl.inner(sigma, kinematics.strain(v, self.dimension, self.x)))
+        F += self.dV((mu_x - transport.stress_potential(elasticity.hydrostatic(sigma), self.xi))
+                     * r)
+        dA = self.dA if self.ds_wetted is not None else None
+        return F + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
+                                          self.case.physics.mobility, self.dV, dA, self.j_in)
 
     def _theta_rate(self, theta):
         """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""

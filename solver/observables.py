@@ -22,10 +22,7 @@ class Observables:
         self.comm = m.comm
         degree = max(model.case.geometry.mesh.order - 1, 0)
         self.V = fem.functionspace(m, ("DG", degree))
-        sigma = elasticity.stress(
-            kinematics.strain(model.u, model.dimension, model.x, on_axis=True),
-            elasticity.swelling_strain(model.theta, model.theta0, model.beta),
-            model.lmbda, model.G)
+        sigma = model.stress(model.u, model.theta, on_axis=True)
         p = kinematics.position(model.dimension, model.x, model.center)
         s_rr, s_tt = elasticity.spherical_components(sigma, p)
         E, L = S.stress, S.length
