@@ -195,7 +195,10 @@ class Model:
         self.w_n.x.array[:] = self.w.x.array
 
     def reject(self) -> None:
+        """Back to the last accepted state, with fresh preconditioners for the retry."""
         self.w.x.array[:] = self.w_n.x.array
+        for problem in filter(None, (self.problem, self.hold_problem)):
+            solvers.refresh(problem.solver, self.preset)
 
     @property
     def num_dofs(self) -> int:

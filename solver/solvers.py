@@ -1,6 +1,10 @@
 """PETSc solver presets (DESIGN §6) and their set-up on a SNES.
 
-* ``direct``: Newton + MUMPS LU (default below ~2·10^5 unknowns);
+* ``direct``: Newton + MUMPS LU (default below ~2·10^5 unknowns). The LU factors are kept for
+  up to 20 Newton iterations (across time steps) and used to precondition GMRES on the current
+  Jacobian: the Jacobian changes little between iterations and steps (the Δτ and the θ-dependent
+  mobility), GMRES converges in a few iterations, and the costly factorisation is done rarely.
+  A failed step discards the factors (``refresh``);
 * ``iterative``: Newton + GMRES preconditioned by a multiplicative field split over
   (u | θ | μ_x): GAMG with the rigid-body near-nullspace on u (elasticity), GAMG on θ
   (a diffusion operator), Jacobi on μ_x (a mass matrix).
@@ -18,7 +22,9 @@ FIELDS = ("u", "theta", "mu")
 
 NEWTON = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_stol": 0.0,
           "snes_divergence_tolerance": 1e8}
-DIRECT = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+DIRECT = {"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_atol": 1e-14, "ksp_max_it": 50,
+          "pc_type": "lu", "pc_factor_mat_solver_type": "mumps",
+          "snes_lag_preconditioner": 20, "snes_lag_preconditioner_persists": True}
 ITERATIVE = {
     "ksp_type": "gmres", "ksp_gmres_restart": 200, "ksp_rtol": 1e-10, "ksp_atol": 1e-14,
     "ksp_max_it": 1000, "pc_type": "fieldsplit", "pc_fieldsplit_type": "multiplicative",
@@ -64,6 +70,12 @@ def collapsed_dofs(W, i: int):
     """Collapsed sub-space i of W and the W-local index of each of its (unrolled) dofs."""
     V, parent = W.sub(i).collapse()
     return V, np.asarray(parent, dtype=np.int64).reshape(-1)
+
+
+def refresh(snes, preset: str) -> None:
+    """Discard lagged LU factors (after a failed step) so the next solve refactors."""
+    if preset == "direct":
+        snes.getKSP().getPC().reset()
 
 
 def _owned_parent_dofs(W, i: int) -> np.ndarray:

@@ -84,6 +84,7 @@ def rates(case_file, dimension, sizes, length, extra=()):
     return np.log2(np.array(errs[:-1]) / np.array(errs[1:]))
 
 
+@pytest.mark.parallel
 def test_mms_radial():
     r = rates("verification/b1_galvanostatic.yaml", "radial", (8, 16, 32, 64), 1e-6,
               ["physics.stress_coupling=two_way"])

@@ -41,6 +41,7 @@ def check(case, out, rel, taus):
     return c_star, s_g
 
 
+@pytest.mark.parallel
 def test_b1_radial(tmp_path):
     case, record = run("verification/b1_galvanostatic.yaml", tmp_path)
     assert record["status"] == "completed"

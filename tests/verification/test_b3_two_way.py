@@ -24,6 +24,7 @@ TABLE = {
 }
 
 
+@pytest.mark.parallel
 @pytest.mark.parametrize("beta_c", sorted(TABLE))
 def test_b3_radial(tmp_path, beta_c):
     base = load_case(CASES / "verification/b3_two_way.yaml")
@@ -41,3 +42,26 @@ def test_b3_radial(tmp_path, beta_c):
                rows["sigma_rr_Pa"][0] / s_g, rows["sigma_tt_Pa"][2] / s_g,
                rows["sigma_h_Pa"][2] / s_g)
         assert_close(got, expected, 1e-3, 0.03, f"β_c = {beta_c}, τ = {tau}")
+
+
+def test_b3_octant(tmp_path):
+    """3-D octant, h = R/10, P2, β_c = 1 (strongest coupling of the table): 2 % at τ = 0.1, 0.2."""
+    base = load_case(CASES / "verification/b3_two_way.yaml")
+    m, R = base.materials["active"], base.geometry.radius
+    c_star = base.protocol.steps[0].c_rate * m.c_max * R**2 / (3 * 3600 * m.D)
+    E = 9 * R_GAS * base.temperature * (1 - m.nu) / (2 * m.Omega**2 * c_star)
+    steps = base.protocol.steps
+    case, _ = run("verification/b3_two_way.yaml", tmp_path, f"materials.active.E={E!r}",
+                  "geometry.dimension=3d", "geometry.mesh.size=500 nm",
+                  "solver.dt.initial=7.0621 s", "solver.dt.max=7.0621 s",
+                  f"protocol.steps=[{{insert: {{c_rate: {steps[0].c_rate}}}, until: {{time: "
+                  f"{2 * steps[0].until_time} s}}}}, {{insert: {{c_rate: {steps[0].c_rate}}}, "
+                  f"until: {{time: {steps[2].until_time} s}}}}]")
+    s_g = E * m.Omega * c_star / (1 - m.nu)
+    for t, tau in ((2 * steps[0].until_time, 0.1), (2 * steps[0].until_time + steps[2].until_time,
+                                                    0.2)):
+        rows = probe_at(tmp_path, t)
+        got = (rows["c_mol_m3"][2] / c_star, rows["sigma_rr_Pa"][0] / s_g,
+               rows["sigma_tt_Pa"][2] / s_g)
+        expected = TABLE[1.0][tau]
+        assert_close(got, (expected[0], expected[2], expected[3]), 2e-2, 0.03, f"τ = {tau}")
