@@ -19,7 +19,8 @@ class Domain:
 
     Conventions:
       * ``radial``: interval [0, R]; integrals weighted by r^2, ``body_factor`` = 4*pi.
-      * ``axisymmetric``: (r, z) half plane with x[0] = r >= 0; weight r, ``body_factor`` = 2*pi.
+      * ``axisymmetric``: (r, z) half plane with x[0] = r >= 0; weight r, ``body_factor`` = 2*pi
+        (4*pi for the quarter disk of an octant, which revolves to half the ball).
       * ``3d``: weight 1; ``body_factor`` = 8 for an octant, 1 for a full body.
     """
 
@@ -46,14 +47,6 @@ class Domain:
     @property
     def tdim(self) -> int:
         return self.mesh.topology.dim
-
-    def weight(self, x):
-        """The integration weight (UFL) of the dimension: r^2, r or 1."""
-        if self.dimension == "radial":
-            return x[0] ** 2
-        if self.dimension == "axisymmetric":
-            return x[0]
-        return 1
 
 
 def tag_all_cells(mesh: dolfinx.mesh.Mesh, value: int = 1) -> dolfinx.mesh.MeshTags:

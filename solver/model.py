@@ -21,9 +21,10 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
-from solver.physics import elasticity, kinematics, transport
+from solver.physics import elasticity, hyperelasticity, kinematics, transport
 from solver import solvers
 
+DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
 R_GAS = 8.314462618  # J mol^-1 K^-1
 FARADAY = 96485.33212  # C mol^-1
 
@@ -79,8 +80,10 @@ class Model:
         x = ufl.SpatialCoordinate(mesh)
         self.x = x
         self.weight = kinematics.weight(dim, x)
-        # integrands are at most quadratic in x (P2: ε∈P1; P1 fields: θ(1−θ), θ q) times the weight
-        qdeg = 2 + {"radial": 2, "axisymmetric": 1, "3d": 0}[dim]
+        # small strain: integrands at most quadratic in x (P2: ε∈P1; θ(1−θ), θ q) times the
+        # weight; finite strain: non-polynomial, two more orders
+        self.finite = case.physics.kinematics == "finite"
+        qdeg = (4 if self.finite else 2) + {"radial": 2, "axisymmetric": 1, "3d": 0}[dim]
         self.dx = ufl.Measure("dx", mesh, metadata={"quadrature_degree": qdeg})
         self.ds = ufl.Measure("ds", mesh, subdomain_data=domain.facet_tags,
                               metadata={"quadrature_degree": qdeg})
@@ -89,6 +92,8 @@ class Model:
 
         self.u, self.theta, self.mu_x = ufl.split(self.w)
         self.eps = kinematics.strain(self.u, dim, x)
+        F_def = kinematics.deformation_gradient(self.u, dim, x)
+        self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
         self.residual = self.weak_form(self.u, self.theta, self.mu_x)
 
         self.bcs = self._displacement_bcs()
@@ -102,21 +107,44 @@ class Model:
         self.reset_initial_state()
 
     def stress(self, u, theta, on_axis: bool = False):
-        """σ(u, θ)/E_ref: linear elasticity with the swelling eigenstrain."""
+        """Cauchy stress σ(u, θ)/E_ref (small strain: linear elasticity with eigenstrain)."""
+        if self.finite:
+            F = kinematics.deformation_gradient(u, self.dimension, self.x, on_axis)
+            return hyperelasticity.cauchy(self._first_piola(F, theta), F)
         return elasticity.stress(kinematics.strain(u, self.dimension, self.x, on_axis),
                                  elasticity.swelling_strain(theta, self.theta0, self.beta),
                                  self.lmbda, self.G)
 
+    def _first_piola(self, F, theta):
+        J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
+        return hyperelasticity.first_piola(F, J_c, self.lmbda, self.G)
+
     def weak_form(self, u, theta, mu_x) -> ufl.Form:
-        """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions)."""
+        """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions).
+
+        Small strain: σ(ε):ε(v), μ_x = −Ξσ_h, Fickian flux. Finite strain (total Lagrangian):
+        P:Grad v, μ_x = −Ξ(tr M_e/3 − W_e), referential flux with C⁻¹.
+        """
+        dim, x = self.dimension, self.x
         v, q, r = ufl.TestFunctions(self.W)
-        sigma = self.stress(u, theta)
-        F = self.dV(ufl.inner(sigma, kinematics.strain(v, self.dimension, self.x)))
-        F += self.dV((mu_x - transport.stress_potential(elasticity.hydrostatic(sigma), self.xi))
-                     * r)
+        grad = lambda f: kinematics.scalar_gradient(f, dim)  # noqa: E731
+        C_inv = None
+        if self.finite:
+            F = kinematics.deformation_gradient(u, dim, x)
+            form = self.dV(ufl.inner(self._first_piola(F, theta),
+                                     kinematics.displacement_gradient(v, dim, x)))
+            J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
+            mech = hyperelasticity.mechanical_potential(F, J_c, self.lmbda, self.G)
+            C_inv = ufl.inv(F.T * F)
+        else:
+            sigma = self.stress(u, theta)
+            form = self.dV(ufl.inner(sigma, kinematics.strain(v, dim, x)))
+            mech = elasticity.hydrostatic(sigma)
+        form += self.dV((mu_x - transport.stress_potential(mech, self.xi)) * r)
         dA = self.dA if self.ds_wetted is not None else None
-        return F + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
-                                          self.case.physics.mobility, self.dV, dA, self.j_in)
+        return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
+                                             self.case.physics.mobility, self.dV, dA, self.j_in,
+                                             grad, C_inv)
 
     def _theta_rate(self, theta):
         """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""
@@ -184,6 +212,16 @@ class Model:
         else:
             self.bdf.value[:] = (1.0, -1.0, 0.0)
         problem = self.hold_problem if holding else self.problem
+        ok, its, kits = self._newton(problem)
+        if not ok and problem.solver.getConvergedReason() == DIVERGED_LINEAR_SOLVE \
+                and self.preset == "direct":
+            # the lagged LU no longer preconditions the Jacobian: retry with exact Newton
+            with solvers.exact_newton(problem.solver):
+                ok, its2, kits2 = self._newton(problem)
+            its, kits = its + its2, kits + kits2
+        return ok, its, kits
+
+    def _newton(self, problem):
         self.w.x.array[:] = self.w_n.x.array  # start Newton from the last accepted state
         problem.solve()
         snes = problem.solver

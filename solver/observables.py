@@ -44,7 +44,7 @@ class Observables:
         self.wetted_area = self._integral(model.dA(1.0)) if model.ds_wetted is not None else 0.0
         self._volume = self.volume
         self._theta_form = fem.form(model.dV(model.theta))
-        self._dilatation_form = fem.form(model.dV(ufl.tr(model.eps)))
+        self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = collapsed_dofs(model.W, 1)[1]
 
     def _integral(self, form) -> float:
@@ -83,7 +83,7 @@ class Observables:
         return self._sum(self._theta_form) / self._volume
 
     def volume_change_pct(self) -> float:
-        """ΔV/V in %, from the mean dilatation ∫ tr ε dV / V (small strain)."""
+        """ΔV/V in %: ∫(J − 1) dV / V (finite strain) or ∫ tr ε dV / V (small strain)."""
         return 100.0 * self._sum(self._dilatation_form) / self._volume
 
     def _sum(self, form) -> float:

@@ -279,17 +279,13 @@ class Initial(_Model):
     soc: float = Field(0.0, ge=0, lt=1, description="initial site fraction θ")
 
 
-def _kinematics(value: Any) -> Any:
-    if value == "finite":
-        fail("finite kinematics is not available in this version; allowed: small")
-    return value
-
-
 class Physics(_Model):
     """Which physics to include."""
 
-    kinematics: Annotated[Literal["small"], BeforeValidator(_kinematics)] = Field(
-        "small", description="strain measure")
+    kinematics: Literal["small", "finite"] = Field(
+        "small", description="small: linear elasticity with eigenstrain (valid for small "
+        "swelling only); finite: total-Lagrangian neo-Hookean with F = F_e J_c^(1/3), elastic "
+        "(no plastic flow yet)")
     stress_coupling: Literal["none", "one_way", "two_way"] = Field(
         "two_way", description="one_way: stress does not act back on diffusion")
     mobility: Literal["dilute", "lattice_gas"] = Field(

@@ -4,7 +4,8 @@
   up to 20 Newton iterations (across time steps) and used to precondition GMRES on the current
   Jacobian: the Jacobian changes little between iterations and steps (the Δτ and the θ-dependent
   mobility), GMRES converges in a few iterations, and the costly factorisation is done rarely.
-  A failed step discards the factors (``refresh``);
+  A failed linear solve is retried with a fresh factorisation at every Newton iteration
+  (``exact_newton``), and a failed step discards the factors (``refresh``);
 * ``iterative``: Newton + GMRES preconditioned by a multiplicative field split over
   (u | θ | μ_x): GAMG with the rigid-body near-nullspace on u (elasticity), GAMG on θ
   (a diffusion operator), Jacobi on μ_x (a mass matrix).
@@ -18,13 +19,14 @@ import numpy as np
 from petsc4py import PETSc
 
 DIRECT_LIMIT = 200_000
+LU_LAG = 20  # Newton iterations between LU factorisations (direct preset)
 FIELDS = ("u", "theta", "mu")
 
 NEWTON = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_stol": 0.0,
           "snes_divergence_tolerance": 1e8}
 DIRECT = {"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_atol": 1e-14, "ksp_max_it": 50,
           "pc_type": "lu", "pc_factor_mat_solver_type": "mumps",
-          "snes_lag_preconditioner": 20, "snes_lag_preconditioner_persists": True}
+          "snes_lag_preconditioner": LU_LAG, "snes_lag_preconditioner_persists": True}
 ITERATIVE = {
     "ksp_type": "gmres", "ksp_gmres_restart": 200, "ksp_rtol": 1e-10, "ksp_atol": 1e-14,
     "ksp_max_it": 1000, "pc_type": "fieldsplit", "pc_fieldsplit_type": "multiplicative",
@@ -76,6 +78,24 @@ def refresh(snes, preset: str) -> None:
     """Discard lagged LU factors (after a failed step) so the next solve refactors."""
     if preset == "direct":
         snes.getKSP().getPC().reset()
+
+
+class exact_newton:  # noqa: N801 (a context manager used like a function)
+    """Within the block, refactor the preconditioner at every Newton iteration."""
+
+    def __init__(self, snes):
+        self.snes = snes
+
+    def __enter__(self):
+        self.snes.getKSP().getPC().reset()
+        self._lag(1)
+
+    def __exit__(self, *exc):
+        self._lag(LU_LAG)
+
+    def _lag(self, lag: int) -> None:  # petsc4py has no SNESSetLagPreconditioner
+        PETSc.Options()[self.snes.getOptionsPrefix() + "snes_lag_preconditioner"] = lag
+        self.snes.setFromOptions()
 
 
 def _owned_parent_dofs(W, i: int) -> np.ndarray:

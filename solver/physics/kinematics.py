@@ -20,10 +20,10 @@ def weight(dimension: str, x) -> ufl.core.expr.Expr:
     return {"radial": x[0] ** 2, "axisymmetric": x[0], "3d": 1.0}[dimension]
 
 
-def strain(u, dimension: str, x, on_axis: bool = False) -> ufl.core.expr.Expr:
-    """Small strain ε = sym(∇u) as a 3x3 tensor in the dimension's basis (dimensionless).
+def displacement_gradient(u, dimension: str, x, on_axis: bool = False) -> ufl.core.expr.Expr:
+    """Grad u as a 3x3 tensor in the dimension's basis (dimensionless).
 
-    ``on_axis=True`` makes the hoop strain u_r/r take its limit ∂u_r/∂r at r = 0; needed only
+    ``on_axis=True`` makes the hoop term u_r/r take its limit ∂u_r/∂r at r = 0; needed only
     where fields are sampled on the axis (outputs), never in forms (quadrature avoids r = 0).
     """
     if dimension == "radial":
@@ -31,10 +31,19 @@ def strain(u, dimension: str, x, on_axis: bool = False) -> ufl.core.expr.Expr:
         return ufl.as_tensor([[u.dx(0), 0, 0], [0, hoop, 0], [0, 0, hoop]])
     if dimension == "axisymmetric":
         g = ufl.grad(u)
-        shear = 0.5 * (g[0, 1] + g[1, 0])
         hoop = _hoop_strain(u[0], g[0, 0], x[0], on_axis)
-        return ufl.as_tensor([[g[0, 0], shear, 0], [shear, g[1, 1], 0], [0, 0, hoop]])
-    return ufl.sym(ufl.grad(u))
+        return ufl.as_tensor([[g[0, 0], g[0, 1], 0], [g[1, 0], g[1, 1], 0], [0, 0, hoop]])
+    return ufl.grad(u)
+
+
+def strain(u, dimension: str, x, on_axis: bool = False) -> ufl.core.expr.Expr:
+    """Small strain ε = sym(Grad u) in the dimension's basis (dimensionless)."""
+    return ufl.sym(displacement_gradient(u, dimension, x, on_axis))
+
+
+def deformation_gradient(u, dimension: str, x, on_axis: bool = False) -> ufl.core.expr.Expr:
+    """F = I + Grad u in the dimension's basis (total Lagrangian, reference coordinates)."""
+    return ufl.Identity(3) + displacement_gradient(u, dimension, x, on_axis)
 
 
 def _hoop_strain(u_r, du_r_dr, r, on_axis):
@@ -42,6 +51,16 @@ def _hoop_strain(u_r, du_r_dr, r, on_axis):
     if not on_axis:
         return u_r / r
     return ufl.conditional(ufl.gt(r, 1e-12), u_r / ufl.max_value(r, 1e-12), du_r_dr)
+
+
+def scalar_gradient(f, dimension: str) -> ufl.core.expr.Expr:
+    """Grad f of a scalar field as a 3-vector in the dimension's basis."""
+    g = ufl.grad(f)
+    if dimension == "radial":
+        return ufl.as_vector([g[0], 0, 0])
+    if dimension == "axisymmetric":
+        return ufl.as_vector([g[0], g[1], 0])
+    return g
 
 
 def position(dimension: str, x, center=(0.0, 0.0, 0.0)) -> ufl.core.expr.Expr:

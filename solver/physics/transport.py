@@ -29,18 +29,23 @@ def ideal_potential(theta, kind: str) -> ufl.core.expr.Expr:
     return ufl.ln(theta) if kind == "dilute" else ufl.ln(theta / (1 - theta))
 
 
-def flux(theta, mu_x, kind: str) -> ufl.core.expr.Expr:
-    """Dimensionless flux J = −(∇θ + m(θ)∇μ_x)."""
-    return -(ufl.grad(theta) + mobility(theta, kind) * ufl.grad(mu_x))
+def flux(theta, grad_theta, grad_mu_x, kind: str, C_inv=None) -> ufl.core.expr.Expr:
+    """Dimensionless flux J = −(∇θ + m(θ)∇μ_x); at finite strain the referential flux
+    J_R = −C⁻¹(Grad θ + m Grad μ_x), the pull-back of isotropic spatial diffusion."""
+    J = -(grad_theta + mobility(theta, kind) * grad_mu_x)
+    return J if C_inv is None else ufl.dot(C_inv, J)
 
 
-def mass_balance(theta_rate, theta, mu_x, q, kind: str, dV, dA, j_in) -> ufl.Form:
+def mass_balance(theta_rate, theta, mu_x, q, kind: str, dV, dA, j_in, grad,
+                 C_inv=None) -> ufl.Form:
     """Weak form of ∂θ/∂τ + ∇·J = 0 with inflow ĵ through the wetted surface.
 
     ``theta_rate`` is the time-discrete ∂θ/∂τ; ``dV``/``dA`` turn an integrand into a weighted
-    volume / wetted-surface integral (``dA`` None: no wetted surface).
+    volume / wetted-surface integral (``dA`` None: no wetted surface); ``grad`` maps a scalar
+    field to its gradient in the dimension's basis.
     """
-    F = dV(theta_rate * q - ufl.dot(flux(theta, mu_x, kind), ufl.grad(q)))
+    J = flux(theta, grad(theta), grad(mu_x), kind, C_inv)
+    F = dV(theta_rate * q - ufl.dot(J, grad(q)))
     return F - dA(j_in * q) if dA is not None else F
 
 

@@ -1,0 +1,125 @@
+"""B4 and B5 at finite strain (physics.md part 3): neo-Hookean with F_c = J_c^{1/3} I.
+
+The swelling J_c is imposed uniformly by moving the stress-free reference θ_0 (θ stays uniform,
+the transport equation holds exactly) and ramped in ten load steps; the elastic state is
+uniform, so it is reproduced to solver tolerance on any mesh (1e-8 relative).
+"""
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+from dolfinx import fem
+from mpi4py import MPI
+from support import CASES
+
+from meshes import build
+from solver.case import load_case
+from solver.model import Model
+from solver.observables import Observables
+
+E, NU = 30e9, 0.3
+
+
+def swell_to(case, J_c, ramp=10):
+    """Solve for the uniform swelling J_c = (1 + βθ)/(1 + βθ_0), ramped in ``ramp`` steps."""
+    model = Model(case, build(case.geometry, MPI.COMM_WORLD))
+    beta, theta = model.beta.value, case.initial.soc
+    for J in np.linspace(1, J_c, ramp + 1)[1:]:
+        model.theta0.value = ((1 + beta * theta) / J - 1) / beta
+        ok, _, _ = model.solve_step(1.0, holding=False)
+        assert ok, J
+        model.accept()
+    obs = Observables(model)
+    obs.update()
+    return model, obs
+
+
+def global_max(values):
+    return MPI.COMM_WORLD.allreduce(np.max(values, initial=-np.inf), op=MPI.MAX)
+
+
+@pytest.mark.parallel
+@pytest.mark.parametrize("J_c", [3.6, 5.2])
+@pytest.mark.parametrize("dimension", ["radial", "axisymmetric", "3d"])
+def test_b4_finite_free_swelling(dimension, J_c):
+    case = load_case(CASES / "verification/b1_galvanostatic.yaml",
+                     [f"geometry.dimension={dimension}", "geometry.mesh.size=250 nm",
+                      "physics.kinematics=finite", "physics.stress_coupling=two_way",
+                      "materials.active.expansion=5.0"])
+    model, obs = swell_to(case, J_c)
+    for name in ("von_mises", "sigma_h", "sigma_rr", "sigma_tt"):
+        assert global_max(np.abs(obs.fields[name].x.array)) <= 1e-8 * E, name
+    expected = (J_c ** (1 / 3) - 1) * case.geometry.radius  # 50 nm → 76.49 / 86.62 nm for
+    assert global_max(obs.fields["u_r"].x.array) == pytest.approx(expected, rel=1e-8)  # Li / Na
+    assert global_max(np.abs(model.w.sub(2).collapse().x.array)) <= 1e-8 * model.xi.value
+    assert obs.volume_change_pct() == pytest.approx(100 * (J_c - 1), rel=1e-8)
+
+
+def box(rollers):
+    return load_case(CASES / "verification/b5_constrained_box.yaml",
+                     [f"geometry.rollers={rollers}", "physics.kinematics=finite",
+                      "materials.active.expansion=5.0"])
+
+
+def component(model, expr):
+    V = fem.functionspace(model.mesh, ("DG", 1))
+    f = fem.Function(V)
+    f.interpolate(fem.Expression(expr, V.element.interpolation_points))
+    return f.x.array
+
+
+def neo_hookean_cauchy(stretches, J_c):
+    """Cauchy stress (principal, Pa) of F = diag(stretches) with F_c = J_c^{1/3} I (closed form:
+    σ = [G(b_e − I) + λ ln J_e I]/J_e, b_e = F_e F_eᵀ, F_e = J_c^{-1/3} F)."""
+    G, lmbda = E / (2 * (1 + NU)), E * NU / ((1 + NU) * (1 - 2 * NU))
+    f_e = np.asarray(stretches) * J_c ** (-1 / 3)
+    J_e = np.prod(f_e)
+    return (G * (f_e**2 - 1) + lmbda * np.log(J_e)) / J_e
+
+
+def free_stretch(J_c, free_axes):
+    """Stretch of the free (traction-free) axes, the others held at 1 (brentq)."""
+    def sigma_free(a):
+        return neo_hookean_cauchy([a if i in free_axes else 1.0 for i in range(3)], J_c)[
+            free_axes[0]]
+    return brentq(sigma_free, 0.5, 3.0, xtol=1e-15)
+
+
+# J_c: (clamped σ, uniaxial lateral stretch, uniaxial σ_xx, biaxial λ_z, biaxial σ_xx), GPa
+TABLE = {
+    1.03: (-0.75885, 1.012888, -0.29464, 1.018425, -0.42553),
+    1.3: (-8.31020, 1.120099, -2.55571, 1.172711, -4.02959),
+    3.6: (-103.666, 1.730897, -11.7815, 2.072363, -28.1145),
+    5.2: (-188.389, 2.021495, -15.0983, 2.507165, -42.1454),
+}
+
+
+@pytest.mark.parallel
+@pytest.mark.parametrize("J_c", sorted(TABLE))
+def test_b5_finite_constrained_cube(J_c):
+    clamped, lateral, uniaxial, lam_z, biaxial = TABLE[J_c]
+    G, lmbda = E / (2 * (1 + NU)), E * NU / ((1 + NU) * (1 - 2 * NU))
+    s = J_c ** (-1 / 3)  # exact clamped stress; the table has 6 digits
+    exact = (G * (s**2 - 1) + 3 * lmbda * np.log(s)) / s**3
+    assert exact / 1e9 == pytest.approx(clamped, abs=1e-3)
+
+    model, _ = swell_to(box("[x0, x1, y0, y1, z0, z1]"), J_c)
+    sigma = model.stress(model.u, model.theta)
+    for i in range(3):
+        assert np.allclose(component(model, E * sigma[i, i]), exact, rtol=1e-8, atol=0)
+
+    # uniaxial (x held, y and z free) and biaxial (x, y held, z free): closed form by brentq,
+    # checked against the table (6 digits), then the FEM against the closed form (1e-8)
+    for rollers, free, table_stretch, table_sigma in (
+            ("[x0, x1, y0, z0]", (1, 2), lateral, uniaxial),
+            ("[x0, x1, y0, y1, z0]", (2,), lam_z, biaxial)):
+        a = free_stretch(J_c, free)
+        stretches = [a if i in free else 1.0 for i in range(3)]
+        sigma_xx = neo_hookean_cauchy(stretches, J_c)[0]
+        assert a == pytest.approx(table_stretch, rel=1e-6)
+        assert sigma_xx / 1e9 == pytest.approx(table_sigma, rel=5e-5)
+        model, _ = swell_to(box(rollers), J_c)
+        sigma = model.stress(model.u, model.theta)
+        assert np.allclose(component(model, 1 + model.eps[free[0], free[0]]), a, rtol=1e-8)
+        assert np.allclose(component(model, E * sigma[0, 0]), sigma_xx, rtol=1e-8, atol=0)
+        assert np.allclose(component(model, E * sigma[free[0], free[0]]), 0, atol=1e-8 * E)
