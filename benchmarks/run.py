@@ -10,7 +10,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CASES = {  # name: (mesh size in nm for the 250 nm demo particle, time steps)
-    "demo-3d-2e5": (12.0, 2),
+    "demo-3d-2e5": (10.0, 2),
 }
 
 
