@@ -121,3 +121,18 @@ def test_failed_solve_exits_3_and_keeps_results(tmp_path):
     assert len(readers.summary(out)["time_s"]) >= 1
     assert (out / "checkpoint" / "state.h5").is_file()
     assert (out / "checkpoint" / "state.json").is_file()
+
+
+def test_iterative_preset_matches_direct(demo, tmp_path):
+    """GMRES + field split (GAMG with rigid-body modes on u, GAMG on θ, Jacobi on μ_x) gives the
+    direct solver's results to solver tolerance."""
+    case, _, out = demo
+    _, record = run("demo.yaml", tmp_path, *COARSE[:-2], "solver.preset=iterative",
+                    "protocol.steps=[{insert: {c_rate: 2}, until: {soc: 0.05}}]")
+    assert record["preset"] == "iterative" and record["ksp_iterations"] > record["newton_iterations"]
+    direct, iterative = readers.summary(out), readers.summary(tmp_path)
+    n = len(iterative["time_s"])
+    assert np.allclose(iterative["time_s"], direct["time_s"][:n], rtol=1e-12, atol=0)
+    for key in ("surface_hoop_max_Pa", "hydrostatic_max_Pa", "von_mises_max_Pa"):
+        scale = np.max(np.abs(direct[key][:n]))
+        assert np.allclose(iterative[key], direct[key][:n], rtol=0, atol=1e-6 * scale), key
