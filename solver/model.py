@@ -69,6 +69,9 @@ class Model:
         coupling = case.physics.stress_coupling
         self.theta0 = fem.Constant(mesh, float(case.initial.soc))
         self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
+        # μ_x = (E/(R_g T c_max)) ∂ψ̂/∂θ; Ξ = ΩE/(R_g T) is the same group times β
+        self.chem_scale = fem.Constant(mesh, mat.E / (self.scales.potential * mat.c_max)
+                                       if coupling == "two_way" else 0.0)
         self.xi = fem.Constant(mesh, mat.Omega * mat.E / self.scales.potential
                                if coupling == "two_way" else 0.0)
         self.dtau = fem.Constant(mesh, 1e-3)
@@ -76,6 +79,9 @@ class Model:
         self.j_in = fem.Constant(mesh, 0.0)
         self.theta_hold = fem.Constant(mesh, float(case.initial.soc))
         self.lmbda, self.G = elasticity.lame(1.0, mat.nu)
+        self.moduli = None  # (E_alloyed/E, ν, ν_alloyed) when the moduli follow θ
+        if case.physics.moduli == "interpolated":
+            self.moduli = (mat.E_alloyed / mat.E, mat.nu, mat.nu_alloyed)
 
         x = ufl.SpatialCoordinate(mesh)
         self.x = x
@@ -94,6 +100,8 @@ class Model:
         self.eps = kinematics.strain(self.u, dim, x)
         F_def = kinematics.deformation_gradient(self.u, dim, x)
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
+        self.swelling_jacobian = hyperelasticity.swelling_jacobian(self.theta, self.theta0,
+                                                                   self.beta)
         self.residual = self.weak_form(self.u, self.theta, self.mu_x)
 
         self.bcs = self._displacement_bcs()
@@ -107,40 +115,60 @@ class Model:
         self.reset_initial_state()
 
     def stress(self, u, theta, on_axis: bool = False):
-        """Cauchy stress σ(u, θ)/E_ref (small strain: linear elasticity with eigenstrain)."""
+        """Cauchy stress σ(u, θ)/E_ref."""
+        S, _ = self._energy_derivatives(u, theta, on_axis)
         if self.finite:
-            F = kinematics.deformation_gradient(u, self.dimension, self.x, on_axis)
-            return hyperelasticity.cauchy(self._first_piola(F, theta), F)
-        return elasticity.stress(kinematics.strain(u, self.dimension, self.x, on_axis),
-                                 elasticity.swelling_strain(theta, self.theta0, self.beta),
-                                 self.lmbda, self.G)
+            return hyperelasticity.cauchy(
+                S, kinematics.deformation_gradient(u, self.dimension, self.x, on_axis))
+        return S
 
-    def _first_piola(self, F, theta):
-        J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
-        return hyperelasticity.first_piola(F, J_c, self.lmbda, self.G)
+    def _moduli(self, theta):
+        """Lamé constants / E_ref: constant, or E and ν linear in θ up to the alloyed phase."""
+        if self.moduli is None:
+            return self.lmbda, self.G
+        E_ratio, nu, nu_alloyed = self.moduli
+        return elasticity.lame(1 + (E_ratio - 1) * theta, nu + (nu_alloyed - nu) * theta)
+
+    def _energy_derivatives(self, u, theta, on_axis: bool = False):
+        """(∂ψ/∂ε or ∂ψ/∂F, ∂ψ/∂θ) of the stored energy per reference volume, by UFL.
+
+        Small strain ψ = W(ε − ε_c(θ); λ(θ), G(θ)); finite strain ψ_R = J_c W_e(J_c^{−1/3}F).
+        ∂ψ/∂θ at fixed strain is the mechanical chemical potential times c_max: −βσ_h in small
+        strain, −β(tr M_e/3 − W_e)/(1 + βθ_0) at finite strain, plus the modulus terms when the
+        moduli depend on θ.
+        """
+        dim = self.dimension
+        theta = ufl.variable(theta)
+        lmbda, G = self._moduli(theta)
+        if self.finite:
+            F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
+            J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
+            psi = J_c * hyperelasticity.neo_hookean(J_c ** (-1 / 3) * F, lmbda, G)
+            return ufl.diff(psi, F), ufl.diff(psi, theta)
+        eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
+        eps_c = elasticity.swelling_strain(theta, self.theta0, self.beta)
+        psi = elasticity.strain_energy(eps - eps_c, lmbda, G)
+        return ufl.diff(psi, eps), ufl.diff(psi, theta)
 
     def weak_form(self, u, theta, mu_x) -> ufl.Form:
         """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions).
 
-        Small strain: σ(ε):ε(v), μ_x = −Ξσ_h, Fickian flux. Finite strain (total Lagrangian):
-        P:Grad v, μ_x = −Ξ(tr M_e/3 − W_e), referential flux with C⁻¹.
+        ∫ S : δE(v) = 0 with S = σ, δE = ε(v) (small strain) or S = P, δE = Grad v (finite);
+        μ_x = (E/(R_g T c_max)) ∂ψ/∂θ (= −Ξσ_h in small strain); Fickian flux, pulled back with
+        C⁻¹ at finite strain.
         """
         dim, x = self.dimension, self.x
         v, q, r = ufl.TestFunctions(self.W)
         grad = lambda f: kinematics.scalar_gradient(f, dim)  # noqa: E731
-        C_inv = None
+        S, dpsi_dtheta = self._energy_derivatives(u, theta)
         if self.finite:
             F = kinematics.deformation_gradient(u, dim, x)
-            form = self.dV(ufl.inner(self._first_piola(F, theta),
-                                     kinematics.displacement_gradient(v, dim, x)))
-            J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
-            mech = hyperelasticity.mechanical_potential(F, J_c, self.lmbda, self.G)
+            form = self.dV(ufl.inner(S, kinematics.displacement_gradient(v, dim, x)))
             C_inv = ufl.inv(F.T * F)
         else:
-            sigma = self.stress(u, theta)
-            form = self.dV(ufl.inner(sigma, kinematics.strain(v, dim, x)))
-            mech = elasticity.hydrostatic(sigma)
-        form += self.dV((mu_x - transport.stress_potential(mech, self.xi)) * r)
+            form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
+            C_inv = None
+        form += self.dV((mu_x - self.chem_scale * dpsi_dtheta) * r)
         dA = self.dA if self.ds_wetted is not None else None
         return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
                                              self.case.physics.mobility, self.dV, dA, self.j_in,

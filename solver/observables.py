@@ -115,11 +115,12 @@ class RadialProbe:
 
     Columns: r_m (reference radius), theta, c_mol_m3, sigma_rr_Pa, sigma_tt_Pa (spherical
     components about the ray's centre), sigma_h_Pa, von_mises_Pa, damage (not modelled: empty),
-    u_r_m.
+    u_r_m, r_current_m (deformed radius r + u_r of the reference point, exact for radially
+    symmetric motion).
     """
 
     columns = ("r_m", "theta", "c_mol_m3", "sigma_rr_Pa", "sigma_tt_Pa", "sigma_h_Pa",
-               "von_mises_Pa", "damage", "u_r_m")
+               "von_mises_Pa", "damage", "u_r_m", "r_current_m")
 
     def __init__(self, spec, observables: Observables):
         model = observables.model
@@ -156,7 +157,8 @@ class RadialProbe:
             cols = [theta, theta * model.scales.c_max]
             cols += [f[k].eval(self._points, self._cells).ravel()
                      for k in ("sigma_rr", "sigma_tt", "sigma_h", "von_mises")]
-            cols += [np.full(len(theta), np.nan), f["u_r"].eval(self._points, self._cells).ravel()]
+            u_r = f["u_r"].eval(self._points, self._cells).ravel()
+            cols += [np.full(len(theta), np.nan), u_r, np.full(len(theta), np.nan)]
             values = np.column_stack(cols)
         gathered = obs.comm.gather(values, root=0)
         if obs.comm.rank != 0:
@@ -165,4 +167,5 @@ class RadialProbe:
         rows[:, 0] = self.r_m
         for rank, vals in enumerate(gathered):
             rows[np.flatnonzero(self._owner == rank), 1:] = vals
+        rows[:, -1] = rows[:, 0] + rows[:, -2]
         return rows

@@ -106,9 +106,13 @@ class Outputs:
             "von_mises": (ufl_fields["von_mises"], ()),
             "hydrostatic": (ufl_fields["sigma_h"], ()),
             "hoop": (ufl_fields["sigma_tt"], ()),
+            "J": (model.dilatation + 1 if model.finite else None, ()),
+            "J_c": (model.swelling_jacobian if model.finite else None, ()),
         }
         out = []
         for name in names:
+            if sources[name][0] is None:  # not defined for this case's kinematics
+                continue
             expr, shape = sources[name]
             V = fem.functionspace(m, ("Lagrange", 1, shape))
             out.append((fem.Function(V, name=name),

@@ -32,7 +32,8 @@ PosLength = Quantity("length", gt=0)
 PosTime = Quantity("time", gt=0)
 PosPressure = Quantity("pressure", gt=0)
 Face = Literal["x0", "x1", "y0", "y1", "z0", "z1"]
-FieldName = Literal["concentration", "displacement", "von_mises", "hydrostatic", "hoop"]
+FieldName = Literal["concentration", "displacement", "von_mises", "hydrostatic", "hoop", "J",
+                    "J_c"]
 NAME_PATTERN = r"^[A-Za-z0-9_.+-]+$"
 
 
@@ -288,6 +289,10 @@ class Physics(_Model):
         "(no plastic flow yet)")
     stress_coupling: Literal["none", "one_way", "two_way"] = Field(
         "two_way", description="one_way: stress does not act back on diffusion")
+    moduli: Literal["constant", "interpolated"] = Field(
+        "constant", description="constant: the host's E, nu; interpolated: E and nu linear in θ "
+        "from the host to E_alloyed, nu_alloyed of the material (the chemical potential then "
+        "carries the modulus term of ∂ψ/∂θ)")
     mobility: Literal["dilute", "lattice_gas"] = Field(
         "lattice_gas", description="dilute: M = Dc/RT; lattice_gas: M = Dc(1-θ)/RT")
 
@@ -342,7 +347,9 @@ class FieldOutput(_Model):
     """Fields written to fields.xdmf."""
 
     every: int = Field(10, ge=1, description="write every N accepted time steps")
-    names: list[FieldName] = Field(list(get_args(FieldName)), description="fields to write")
+    names: list[FieldName] = Field(list(get_args(FieldName)), description="fields to write "
+                                   "(J = det F and J_c exist only at finite strain: skipped "
+                                   "otherwise)")
 
 
 class Probe(_Model):
@@ -401,6 +408,10 @@ class Case(_Model):
                 fail(f"material {m.name!r} is data for {m.chemistry} but the case has chemistry "
                      f"{self.chemistry}; choose a {self.chemistry} material from the library: "
                      f"{', '.join(library.names())}", key=f"materials.{role}")
+        active = self.materials["active"]
+        if self.physics.moduli == "interpolated" and None in (active.E_alloyed, active.nu_alloyed):
+            fail("moduli: interpolated needs E_alloyed and nu_alloyed in the active material",
+                 key="physics.moduli")
         if isinstance(self.geometry, BoxGeometry) and not self.geometry.wetted and any(
                 s.kind != "rest" for s in self.protocol.steps):
             fail("the protocol inserts or extracts but no face is wetted; list faces in wetted, "

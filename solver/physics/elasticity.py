@@ -1,7 +1,8 @@
 """Isotropic linear elasticity with a swelling eigenstrain (physics.md 1a).
 
     ε = ε_e + ε_c,  ε_c = (β/3)(θ − θ_0) I,  β = Ω c_max
-    ψ(ε_e) = (λ/2)(tr ε_e)² + G ε_e:ε_e,   σ = ∂ψ/∂ε_e
+    ψ(ε_e) = (λ/2)(tr ε_e)² + G ε_e:ε_e,   σ = ∂ψ/∂ε,   c_max μ_mech = ∂ψ/∂θ = −βσ_h
+    (derivatives taken by UFL in the model)
 
 Stresses are in units of the reference modulus E_ref (the model is non-dimensional).
 """
@@ -24,12 +25,6 @@ def swelling_strain(theta, theta0, beta) -> ufl.core.expr.Expr:
 def strain_energy(eps_e, lmbda, G) -> ufl.core.expr.Expr:
     """Elastic energy density ψ = (λ/2)(tr ε_e)² + G ε_e:ε_e."""
     return 0.5 * lmbda * ufl.tr(eps_e) ** 2 + G * ufl.inner(eps_e, eps_e)
-
-
-def stress(eps, eps_c, lmbda, G) -> ufl.core.expr.Expr:
-    """Cauchy stress σ = ∂ψ/∂ε_e at ε_e = ε − ε_c (by UFL differentiation of ψ)."""
-    eps_e = eps - eps_c
-    return lmbda * ufl.tr(eps_e) * I3 + 2 * G * eps_e
 
 
 def hydrostatic(sigma) -> ufl.core.expr.Expr:

@@ -3,7 +3,8 @@
     F = F_e F_c,  F_c = J_c^{1/3} I,  J_c = (1 + βθ)/(1 + βθ_0)   (β = Ω C_max, stress-free at θ_0)
     W_e(F_e) = (G/2)(tr F_eᵀF_e − 3) − G ln J_e + (λ/2)(ln J_e)²     (compressible neo-Hookean)
     ψ_R = J_c W_e(J_c^{−1/3} F),   P = ∂ψ_R/∂F,   σ = J^{−1} P Fᵀ
-    mechanical chemical potential  −Ω (tr M_e/3 − W_e),  M_e = F_eᵀ ∂W_e/∂F_e
+    mechanical chemical potential (1/c_max) ∂ψ_R/∂θ = −Ω(tr M_e/3 − W_e)/(1 + βθ_0),
+    M_e = F_eᵀ ∂W_e/∂F_e   (derivatives taken by UFL in the model)
 
 Stresses and energies in units of the reference modulus (the model is non-dimensional).
 Plastic flow (F_p) is not part of this module.
@@ -23,20 +24,6 @@ def neo_hookean(F_e, lmbda, G) -> ufl.core.expr.Expr:
     return 0.5 * G * (ufl.tr(F_e.T * F_e) - 3) - G * ln_J + 0.5 * lmbda * ln_J**2
 
 
-def first_piola(F, J_c, lmbda, G) -> ufl.core.expr.Expr:
-    """P = ∂/∂F [J_c W_e(J_c^{−1/3} F)] (by UFL differentiation)."""
-    F = ufl.variable(F)
-    return ufl.diff(J_c * neo_hookean(J_c ** (-1 / 3) * F, lmbda, G), F)
-
-
 def cauchy(P, F) -> ufl.core.expr.Expr:
     """σ = J^{−1} P Fᵀ."""
     return P * F.T / ufl.det(F)
-
-
-def mechanical_potential(F, J_c, lmbda, G) -> ufl.core.expr.Expr:
-    """tr(M_e)/3 − W_e, so that the mechanical part of μ is −Ω(tr M_e/3 − W_e)."""
-    F_e = ufl.variable(J_c ** (-1 / 3) * F)
-    W = neo_hookean(F_e, lmbda, G)
-    M_e = F_e.T * ufl.diff(W, F_e)
-    return ufl.tr(M_e) / 3 - W

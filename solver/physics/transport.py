@@ -2,7 +2,8 @@
 
 Unknowns θ = c/c_max and μ_x, the non-ideal part of the chemical potential in units of R_g T:
 
-    μ/(R_g T) = μ_id(θ) + μ_x,    μ_x = −Ξ σ_h/E_ref   (Ξ = Ω E_ref /(R_g T); 0 unless two-way)
+    μ/(R_g T) = μ_id(θ) + μ_x,    μ_x = (∂ψ/∂θ)/(R_g T c_max)   (= −Ω σ_h/(R_g T) in small
+    strain; 0 unless two-way: the model builds it from the stored energy ψ)
 
 Mobility choices (physics.md 1a (i), (ii)); both satisfy M ∂μ_id/∂θ = D c_max exactly, so the
 ideal part of the flux is taken analytically and never differentiates a logarithm:
@@ -47,8 +48,3 @@ def mass_balance(theta_rate, theta, mu_x, q, kind: str, dV, dA, j_in, grad,
     J = flux(theta, grad(theta), grad(mu_x), kind, C_inv)
     F = dV(theta_rate * q - ufl.dot(J, grad(q)))
     return F - dA(j_in * q) if dA is not None else F
-
-
-def stress_potential(sigma_h, xi) -> ufl.core.expr.Expr:
-    """Mechanical part of the chemical potential, −Ω σ_h/(R_g T) = −Ξ σ̂_h."""
-    return -xi * sigma_h

@@ -45,7 +45,8 @@ def test_results_directory(demo):
         assert np.isnan(s[empty]).all(), empty  # does not apply: empty, not zero
     with h5py.File(out / "fields.h5") as f:
         assert "Mesh" in f and "Function" in f
-        assert set(f["Function"]) == set(case.output.fields.names)
+        # every requested field the small-strain demo has (J, J_c are finite-strain fields)
+        assert set(f["Function"]) == set(case.output.fields.names) - {"J", "J_c"}
     assert list(readers.cycles(out)) == list(CYCLE_COLUMNS)
 
 

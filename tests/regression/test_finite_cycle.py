@@ -2,6 +2,7 @@
 particles, 250 nm, 1C, SOC 0.02 → 0.98 → 0.02, radial and axisymmetric (the 3-D octant runs
 are the case files themselves)."""
 
+import h5py
 import numpy as np
 import pytest
 from support import run
@@ -30,3 +31,11 @@ def test_full_cycle(tmp_path, case_file, dimension, size):
     assert np.nanmax(s["surface_hoop_max_Pa"][inserting][1:]) < 0
     assert np.nanmax(s["surface_hoop_max_Pa"][extracting]) > 0
     assert readers.cycles(tmp_path)["coulombic_efficiency"][0] == pytest.approx(1.0, rel=1e-9)
+    # finite-strain outputs: J and J_c fields; probes in the reference and current configuration
+    with h5py.File(tmp_path / "fields.h5") as f:
+        assert {"J", "J_c"} <= set(f["Function"])
+    p = readers.profile_at(readers.profiles(tmp_path)["radial"], s["time_s"][top])
+    assert np.allclose(p["r_current_m"], p["r_m"] + p["u_r_m"])
+    # the surface moved out by ≈ R (J_c^{1/3} − 1) (free swelling, up to the elastic strain)
+    R = case.geometry.radius
+    assert p["r_current_m"][-1] == pytest.approx(R * j_c ** (1 / 3), rel=1e-2)
