@@ -52,19 +52,8 @@ def _radial(radius: float, size: float, comm: MPI.Comm) -> Domain:
             ids["center"]: lambda x: np.isclose(x[0], 0.0, rtol=0.0, atol=tol),
         },
     )
-    return Domain(
-        mesh=mesh,
-        cell_tags=tag_all_cells(mesh),
-        facet_tags=facet_tags,
-        dimension="radial",
-        facet_ids=ids,
-        wetted=(ids["surface"],),
-        rollers=((ids["center"], 0),),
-        pins=(),
-        length=radius,
-        center=(0.0, 0.0, 0.0),
-        body_factor=4.0 * math.pi,
-    )
+    return _sphere(mesh, tag_all_cells(mesh), facet_tags, "radial", ids, radius,
+                   rollers=((ids["center"], 0),), pins=(), body_factor=4.0 * math.pi)
 
 
 # --------------------------------------------------------------------------- gmsh helpers
@@ -175,20 +164,9 @@ def _axisymmetric(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> 
     else:
         rollers = ((ids["axis"], 0),)
         pins = (((0.0, 0.0, 0.0), (1,)),)
-    return Domain(
-        mesh=data.mesh,
-        cell_tags=data.cell_tags,
-        facet_tags=data.facet_tags,
-        dimension="axisymmetric",
-        facet_ids=ids,
-        wetted=(ids["surface"],),
-        rollers=rollers,
-        pins=pins,
-        length=radius,
-        center=(0.0, 0.0, 0.0),
-        # the quarter disk revolves to the upper half ball: x2 for the mirror image
-        body_factor=(4.0 if symmetry == "octant" else 2.0) * math.pi,
-    )
+    # the quarter disk revolves to the upper half ball: x2 for the mirror image
+    return _sphere(data.mesh, data.cell_tags, data.facet_tags, "axisymmetric", ids, radius,
+                   rollers, pins, body_factor=(4.0 if symmetry == "octant" else 2.0) * math.pi)
 
 
 # --------------------------------------------------------------------------- 3-D ball
@@ -247,16 +225,13 @@ def _ball(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> Domain:
             ((0.0, 0.5 * radius, 0.0), (2,)),
         )
         body_factor = 1.0
-    return Domain(
-        mesh=data.mesh,
-        cell_tags=data.cell_tags,
-        facet_tags=data.facet_tags,
-        dimension="3d",
-        facet_ids=ids,
-        wetted=(ids["surface"],),
-        rollers=rollers,
-        pins=pins,
-        length=radius,
-        center=(0.0, 0.0, 0.0),
-        body_factor=body_factor,
-    )
+    return _sphere(data.mesh, data.cell_tags, data.facet_tags, "3d", ids, radius, rollers, pins,
+                   body_factor)
+
+
+def _sphere(mesh, cell_tags, facet_tags, dimension, ids, radius, rollers, pins,
+            body_factor) -> Domain:
+    """A sphere centred at the origin, wetted on its surface."""
+    return Domain(mesh=mesh, cell_tags=cell_tags, facet_tags=facet_tags, dimension=dimension,
+                  facet_ids=ids, wetted=(ids["surface"],), rollers=rollers, pins=pins,
+                  length=radius, center=(0.0, 0.0, 0.0), body_factor=body_factor)

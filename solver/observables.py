@@ -5,7 +5,6 @@ interpolates and assembles.
 """
 
 import numpy as np
-import ufl
 from dolfinx import fem, geometry, mesh as dmesh
 from mpi4py import MPI
 

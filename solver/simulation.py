@@ -9,7 +9,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import numpy as np
 from mpi4py import MPI
 
 from solver.errors import SolveFailed

@@ -33,3 +33,30 @@ def assert_close(actual, expected, rel: float, floor: float, what: str = "") -> 
     bound = rel * np.maximum(np.abs(expected), floor)
     err = np.abs(actual - expected)
     assert np.all(err <= bound), f"{what}: got {actual}, expected {expected}, |err| {err} > {bound}"
+
+
+def swell(case, theta0_path):
+    """Uniform swelling: move the stress-free reference θ_0 of the eigenstrain through
+    ``theta0_path`` (θ itself stays uniform, so transport holds exactly), one solve each.
+    Returns the model and its updated observables."""
+    from mpi4py import MPI
+
+    from meshes import build
+    from solver.model import Model
+    from solver.observables import Observables
+
+    model = Model(case, build(case.geometry, MPI.COMM_WORLD))
+    for theta0 in theta0_path:
+        model.theta0.value = theta0
+        ok, _, _ = model.solve_step(1.0, holding=False)
+        assert ok, theta0
+        model.accept()
+    obs = Observables(model)
+    obs.update()
+    return model, obs
+
+
+def global_max(values) -> float:
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD.allreduce(np.max(values, initial=-np.inf), op=MPI.MAX)

@@ -9,33 +9,18 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 from dolfinx import fem
-from mpi4py import MPI
-from support import CASES
+from support import CASES, global_max, swell
 
-from meshes import build
 from solver.case import load_case
-from solver.model import Model
-from solver.observables import Observables
 
 E, NU = 30e9, 0.3
 
 
 def swell_to(case, J_c, ramp=10):
-    """Solve for the uniform swelling J_c = (1 + βθ)/(1 + βθ_0), ramped in ``ramp`` steps."""
-    model = Model(case, build(case.geometry, MPI.COMM_WORLD))
-    beta, theta = model.beta.value, case.initial.soc
-    for J in np.linspace(1, J_c, ramp + 1)[1:]:
-        model.theta0.value = ((1 + beta * theta) / J - 1) / beta
-        ok, _, _ = model.solve_step(1.0, holding=False)
-        assert ok, J
-        model.accept()
-    obs = Observables(model)
-    obs.update()
-    return model, obs
-
-
-def global_max(values):
-    return MPI.COMM_WORLD.allreduce(np.max(values, initial=-np.inf), op=MPI.MAX)
+    """Uniform swelling to J_c = (1 + βθ)/(1 + βθ_0), ramped in ``ramp`` load steps."""
+    beta, theta = case.materials["active"].expansion, case.initial.soc
+    return swell(case, [((1 + beta * theta) / J - 1) / beta
+                        for J in np.linspace(1, J_c, ramp + 1)[1:]])
 
 
 @pytest.mark.parallel
