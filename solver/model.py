@@ -21,7 +21,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
-from solver.physics import elasticity, hyperelasticity, kinematics, transport
+from solver.physics import elasticity, hyperelasticity, kinematics, plasticity, transport
 from solver import solvers
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
@@ -43,6 +43,8 @@ class Scales:
 class Model:
     """Function spaces, unknowns and compiled forms for one case on one domain."""
 
+    _count = 0
+
     def __init__(self, case, domain, petsc_cli: dict | None = None):
         self.case, self.domain = case, domain
         mat = case.materials["active"]
@@ -58,10 +60,14 @@ class Model:
         degree = case.geometry.mesh.order
         cell = mesh.basix_cell()
         u_shape = () if dim == "radial" else (mesh.geometry.dim,)
-        self.W = fem.functionspace(mesh, basix.ufl.mixed_element([
-            basix.ufl.element("Lagrange", cell, degree, shape=u_shape),
-            basix.ufl.element("Lagrange", cell, 1),
-            basix.ufl.element("Lagrange", cell, 1)]))
+        elements = [basix.ufl.element("Lagrange", cell, degree, shape=u_shape),
+                    basix.ufl.element("Lagrange", cell, 1),
+                    basix.ufl.element("Lagrange", cell, 1)]
+        self.plastic = case.physics.plasticity == "viscoplastic"
+        if self.plastic:  # F_p parameters and the equivalent plastic strain, one set per cell
+            elements += [basix.ufl.element("DG", cell, 0, shape=(plasticity.size(dim),)),
+                         basix.ufl.element("DG", cell, 0)]
+        self.W = fem.functionspace(mesh, basix.ufl.mixed_element(elements))
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W, name="previous_state")
         self.w_nm1 = fem.Function(self.W, name="state_before_previous")
@@ -79,6 +85,10 @@ class Model:
         self.j_in = fem.Constant(mesh, 0.0)
         self.theta_hold = fem.Constant(mesh, float(case.initial.soc))
         self.lmbda, self.G = elasticity.lame(1.0, mat.nu)
+        if self.plastic:  # non-dimensional: σ_Y/E, ε̇_0 L²/D
+            self.sigma_y = fem.Constant(mesh, mat.yield_stress / mat.E)
+            self.flow_rate0 = fem.Constant(mesh, mat.flow_rate * self.scales.time)
+            self.flow_exponent = fem.Constant(mesh, float(mat.flow_exponent))
         self.moduli = None  # (E_alloyed/E, ν, ν_alloyed) when the moduli follow θ
         if case.physics.moduli == "interpolated":
             self.moduli = (mat.E_alloyed / mat.E, mat.nu, mat.nu_alloyed)
@@ -96,27 +106,32 @@ class Model:
         self.ds_wetted = sum((self.ds(t) for t in domain.wetted[1:]), self.ds(domain.wetted[0])) \
             if domain.wetted else None
 
-        self.u, self.theta, self.mu_x = ufl.split(self.w)
+        self.u, self.theta, self.mu_x, *self.internal = ufl.split(self.w)
+        self.plastic_strain = self.internal[1] if self.plastic else None
         self.eps = kinematics.strain(self.u, dim, x)
         F_def = kinematics.deformation_gradient(self.u, dim, x)
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
         self.swelling_jacobian = hyperelasticity.swelling_jacobian(self.theta, self.theta0,
                                                                    self.beta)
-        self.residual = self.weak_form(self.u, self.theta, self.mu_x)
+        self.residual = self.weak_form(self.u, self.theta, self.mu_x, *self.internal)
 
         self.bcs = self._displacement_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
         options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
-        self.problem = self._problem(self.residual, self.bcs, "swellfem_flux_", options)
+        # PETSc options live in a process-wide database: a prefix per model keeps models
+        # created one after another (tests, sweeps) from inheriting each other's options
+        Model._count += 1
+        tag = f"swellfem{Model._count}_"
+        self.problem = self._problem(self.residual, self.bcs, tag + "flux_", options)
         self.hold_problem = None
         if any(s.kind == "hold" for s in case.protocol.steps):
             self.hold_problem = self._problem(self.residual, self.bcs + [self._hold_bc()],
-                                              "swellfem_hold_", options)
+                                              tag + "hold_", options)
         self.reset_initial_state()
 
     def stress(self, u, theta, on_axis: bool = False):
-        """Cauchy stress σ(u, θ)/E_ref."""
-        S, _ = self._energy_derivatives(u, theta, on_axis)
+        """Cauchy stress σ(u, θ)/E_ref (with the current plastic state)."""
+        S, _ = self._energy_derivatives(u, theta, self._F_p(self.internal), on_axis)
         if self.finite:
             return hyperelasticity.cauchy(
                 S, kinematics.deformation_gradient(u, self.dimension, self.x, on_axis))
@@ -129,10 +144,16 @@ class Model:
         E_ratio, nu, nu_alloyed = self.moduli
         return elasticity.lame(1 + (E_ratio - 1) * theta, nu + (nu_alloyed - nu) * theta)
 
-    def _energy_derivatives(self, u, theta, on_axis: bool = False):
+    def _F_p(self, internal):
+        """Isochoric plastic deformation from the internal unknowns (None: no plastic flow)."""
+        if not (self.plastic and internal):
+            return None
+        return plasticity.isochoric(plasticity.plastic_tensor(internal[0], self.dimension))
+
+    def _energy_derivatives(self, u, theta, F_p=None, on_axis: bool = False):
         """(∂ψ/∂ε or ∂ψ/∂F, ∂ψ/∂θ) of the stored energy per reference volume, by UFL.
 
-        Small strain ψ = W(ε − ε_c(θ); λ(θ), G(θ)); finite strain ψ_R = J_c W_e(J_c^{−1/3}F).
+        Small strain ψ = W(ε − ε_c(θ); λ(θ), G(θ)); finite strain ψ_R = J_c W_e(J_c^{−1/3}F F_p⁻¹).
         ∂ψ/∂θ at fixed strain is the mechanical chemical potential times c_max: −βσ_h in small
         strain, −β(tr M_e/3 − W_e)/(1 + βθ_0) at finite strain, plus the modulus terms when the
         moduli depend on θ.
@@ -143,28 +164,34 @@ class Model:
         if self.finite:
             F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
             J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
-            psi = J_c * hyperelasticity.neo_hookean(J_c ** (-1 / 3) * F, lmbda, G)
+            F_e = J_c ** (-1 / 3) * F if F_p is None else J_c ** (-1 / 3) * F * ufl.inv(F_p)
+            psi = J_c * hyperelasticity.neo_hookean(F_e, lmbda, G)
             return ufl.diff(psi, F), ufl.diff(psi, theta)
         eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
         eps_c = elasticity.swelling_strain(theta, self.theta0, self.beta)
         psi = elasticity.strain_energy(eps - eps_c, lmbda, G)
         return ufl.diff(psi, eps), ufl.diff(psi, theta)
 
-    def weak_form(self, u, theta, mu_x) -> ufl.Form:
+    def weak_form(self, u, theta, mu_x, *internal) -> ufl.Form:
         """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions).
 
         ∫ S : δE(v) = 0 with S = σ, δE = ε(v) (small strain) or S = P, δE = Grad v (finite);
         μ_x = (E/(R_g T c_max)) ∂ψ/∂θ (= −Ξσ_h in small strain); Fickian flux, pulled back with
-        C⁻¹ at finite strain.
+        C⁻¹ at finite strain; with plasticity the flow rule for F_p and ε̄_p, per cell.
         """
         dim, x = self.dimension, self.x
-        v, q, r = ufl.TestFunctions(self.W)
+        v, q, r, *tests = ufl.TestFunctions(self.W)
         grad = lambda f: kinematics.scalar_gradient(f, dim)  # noqa: E731
-        S, dpsi_dtheta = self._energy_derivatives(u, theta)
+        F_p = self._F_p(internal)
+        S, dpsi_dtheta = self._energy_derivatives(u, theta, F_p)
         if self.finite:
             F = kinematics.deformation_gradient(u, dim, x)
             form = self.dV(ufl.inner(S, kinematics.displacement_gradient(v, dim, x)))
             C_inv = ufl.inv(F.T * F)
+            if F_p is not None:
+                J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
+                F_e = J_c ** (-1 / 3) * F * ufl.inv(F_p)
+                form += self._flow_rule(F_e, internal, tests)
         else:
             form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
             C_inv = None
@@ -173,6 +200,21 @@ class Model:
         return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
                                              self.case.physics.mobility, self.dV, dA, self.j_in,
                                              grad, C_inv)
+
+    def _flow_rule(self, F_e, internal, tests) -> ufl.Form:
+        """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the
+        cell's centroid (one-point rule, consistent with a per-cell F_p)."""
+        dim = self.dimension
+        p, e_p = internal
+        _, _, _, p_n, e_p_n = ufl.split(self.w_n)
+        F_e = ufl.variable(F_e)
+        lmbda, G = self.lmbda, self.G
+        M = F_e.T * ufl.diff(hyperelasticity.neo_hookean(F_e, lmbda, G), F_e)
+        R_F, R_e = plasticity.flow_residuals(
+            plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,
+            M, self.dtau, self.sigma_y, self.flow_rate0, self.flow_exponent)
+        centroid = ufl.Measure("dx", self.mesh, metadata={"quadrature_degree": 1})
+        return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * centroid
 
     def _theta_rate(self, theta):
         """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""
@@ -223,6 +265,9 @@ class Model:
         """Uniform θ = θ_0, u = 0, μ_x = 0: the stress-free initial state."""
         self.w.x.array[:] = 0.0
         self.w.sub(1).interpolate(lambda X: np.full(X.shape[1], self.theta0.value))
+        if self.plastic:
+            identity = np.array(plasticity.identity_values(self.dimension))
+            self.w.sub(3).interpolate(lambda X: np.tile(identity[:, None], (1, X.shape[1])))
         self.w.x.scatter_forward()
         self.w_n.x.array[:] = self.w.x.array
         self.w_nm1.x.array[:] = self.w.x.array

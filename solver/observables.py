@@ -19,7 +19,9 @@ class Observables:
         self.model = model
         m, S = model.mesh, model.scales
         self.comm = m.comm
-        degree = max(model.case.geometry.mesh.order - 1, 0)
+        # stresses of P2 (P1) displacement are P1 (P0) per cell; with a per-cell plastic state
+        # they are sampled at the cell centroid (DG0), where the flow rule holds
+        degree = 0 if model.plastic else max(model.case.geometry.mesh.order - 1, 0)
         self.V = fem.functionspace(m, ("DG", degree))
         sigma = model.stress(model.u, model.theta, on_axis=True)
         p = kinematics.position(model.dimension, model.x, model.center)
@@ -45,6 +47,7 @@ class Observables:
         self._theta_form = fem.form(model.dV(model.theta))
         self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = collapsed_dofs(model.W, 1)[1]
+        self._plastic_dofs = collapsed_dofs(model.W, 4)[1] if model.plastic else None
 
     def _integral(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
@@ -102,6 +105,8 @@ class Observables:
             "hydrostatic_max_Pa": self._extreme(f["sigma_h"].x.array, MPI.MAX),
             "hydrostatic_min_Pa": self._extreme(f["sigma_h"].x.array, MPI.MIN),
             "von_mises_max_Pa": self._extreme(f["von_mises"].x.array, MPI.MAX),
+            "plastic_strain_max": float("nan") if self._plastic_dofs is None else
+            self._extreme(self.model.w.x.array[self._plastic_dofs], MPI.MAX),
         }
 
     def theta_range(self) -> tuple[float, float]:

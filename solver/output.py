@@ -17,7 +17,7 @@ from petsc4py import PETSc
 SUMMARY_COLUMNS = (
     "time_s", "step", "cycle", "increment", "current_A", "soc", "capacity_mAh_g", "voltage_V",
     "volume_change_pct", "surface_hoop_max_Pa", "hydrostatic_max_Pa", "hydrostatic_min_Pa",
-    "von_mises_max_Pa", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
+    "von_mises_max_Pa", "plastic_strain_max", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
     "particle_damage_volume_fraction", "sei_thickness_mean_m", "inventory_lost_mol",
     "newton_iterations", "ksp_iterations", "dt_s",
 )
@@ -106,6 +106,7 @@ class Outputs:
             "von_mises": (ufl_fields["von_mises"], ()),
             "hydrostatic": (ufl_fields["sigma_h"], ()),
             "hoop": (ufl_fields["sigma_tt"], ()),
+            "plastic_strain": (model.plastic_strain, ()),
             "J": (model.dilatation + 1 if model.finite else None, ()),
             "J_c": (model.swelling_jacobian if model.finite else None, ()),
         }

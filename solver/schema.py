@@ -33,7 +33,7 @@ PosTime = Quantity("time", gt=0)
 PosPressure = Quantity("pressure", gt=0)
 Face = Literal["x0", "x1", "y0", "y1", "z0", "z1"]
 FieldName = Literal["concentration", "displacement", "von_mises", "hydrostatic", "hoop", "J",
-                    "J_c"]
+                    "J_c", "plastic_strain"]
 NAME_PATTERN = r"^[A-Za-z0-9_.+-]+$"
 
 
@@ -129,6 +129,10 @@ class Material(_Model):
     nu_alloyed: Optional[float] = Field(None, gt=-1, lt=0.5,
                                         description="Poisson's ratio at θ = 1")
     yield_stress: Optional[PosPressure] = Field(None, description="yield / flow stress")
+    flow_rate: Optional[Quantity("rate", gt=0)] = Field(
+        None, description="reference plastic strain rate ε̇_0 of the overstress law")
+    flow_exponent: Optional[float] = Field(
+        None, ge=1, description="exponent m of ε̇_p = ε̇_0 <σ̄/σ_Y − 1>^m")
     Gc: Optional[Quantity("fracture energy", gt=0)] = Field(None, description="fracture energy")
 
     @model_validator(mode="before")
@@ -289,12 +293,24 @@ class Physics(_Model):
         "(no plastic flow yet)")
     stress_coupling: Literal["none", "one_way", "two_way"] = Field(
         "two_way", description="one_way: stress does not act back on diffusion")
+    plasticity: Literal["none", "viscoplastic"] = Field(
+        "none", description="viscoplastic: rate-dependent J2 flow of the active material "
+        "(overstress power law, Bower et al. 2011), F_p per cell; needs kinematics: finite, "
+        "yield_stress, flow_rate, flow_exponent in the material, and (for now) a radial or "
+        "axisymmetric geometry")
     moduli: Literal["constant", "interpolated"] = Field(
         "constant", description="constant: the host's E, nu; interpolated: E and nu linear in θ "
         "from the host to E_alloyed, nu_alloyed of the material (the chemical potential then "
         "carries the modulus term of ∂ψ/∂θ)")
     mobility: Literal["dilute", "lattice_gas"] = Field(
         "lattice_gas", description="dilute: M = Dc/RT; lattice_gas: M = Dc(1-θ)/RT")
+
+
+    @model_validator(mode="after")
+    def _plastic_needs_finite(self) -> "Physics":
+        if self.plasticity == "viscoplastic" and self.kinematics != "finite":
+            fail("plasticity: viscoplastic needs kinematics: finite", key="plasticity")
+        return self
 
 
 class TimeStep(_Model):
@@ -348,8 +364,8 @@ class FieldOutput(_Model):
 
     every: int = Field(10, ge=1, description="write every N accepted time steps")
     names: list[FieldName] = Field(list(get_args(FieldName)), description="fields to write "
-                                   "(J = det F and J_c exist only at finite strain: skipped "
-                                   "otherwise)")
+                                   "(J = det F and J_c exist only at finite strain, "
+                                   "plastic_strain only with plasticity: skipped otherwise)")
 
 
 class Probe(_Model):
@@ -412,6 +428,17 @@ class Case(_Model):
         if self.physics.moduli == "interpolated" and None in (active.E_alloyed, active.nu_alloyed):
             fail("moduli: interpolated needs E_alloyed and nu_alloyed in the active material",
                  key="physics.moduli")
+        if self.physics.plasticity == "viscoplastic" and (
+                getattr(self.geometry, "dimension", "3d") == "3d"):
+            fail("plasticity: viscoplastic is available with geometry.dimension radial or "
+                 "axisymmetric; in 3-D its Newton iteration does not converge yet (issue 3)",
+                 key="physics.plasticity")
+        if self.physics.plasticity == "viscoplastic":
+            missing = [k for k in ("yield_stress", "flow_rate", "flow_exponent")
+                       if getattr(active, k) is None]
+            if missing:
+                fail(f"plasticity: viscoplastic needs {', '.join(missing)} in the active "
+                     "material", key="materials.active")
         if isinstance(self.geometry, BoxGeometry) and not self.geometry.wetted and any(
                 s.kind != "rest" for s in self.protocol.steps):
             fail("the protocol inserts or extracts but no face is wetted; list faces in wetted, "

@@ -7,8 +7,9 @@
   A failed linear solve is retried with a fresh factorisation at every Newton iteration
   (``exact_newton``), and a failed step discards the factors (``refresh``);
 * ``iterative``: Newton + GMRES preconditioned by a multiplicative field split over
-  (u | θ | μ_x): GAMG with the rigid-body near-nullspace on u (elasticity), GAMG on θ
-  (a diffusion operator), Jacobi on μ_x (a mass matrix).
+  (u | θ | μ_x [| F_p | ε̄_p]): GAMG with the rigid-body near-nullspace on u (elasticity), GAMG
+  on θ (a diffusion operator), Jacobi on μ_x (a mass matrix) and on the per-cell plastic
+  unknowns.
 
 The case's ``solver.petsc`` block and options after ``--`` on the command line are applied on
 top (later ones win). Options are kept in PETSc's database under the problem's prefix, so the
@@ -20,7 +21,7 @@ from petsc4py import PETSc
 
 DIRECT_LIMIT = 200_000
 LU_LAG = 20  # Newton iterations between LU factorisations (direct preset)
-FIELDS = ("u", "theta", "mu")
+FIELDS = ("u", "theta", "mu", "Fp", "ep")  # sub-spaces of the mixed space, in order
 
 NEWTON = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_stol": 0.0,
           "snes_divergence_tolerance": 1e8}
@@ -33,6 +34,8 @@ ITERATIVE = {
     "fieldsplit_u_ksp_type": "preonly", "fieldsplit_u_pc_type": "gamg",
     "fieldsplit_theta_ksp_type": "preonly", "fieldsplit_theta_pc_type": "gamg",
     "fieldsplit_mu_ksp_type": "preonly", "fieldsplit_mu_pc_type": "jacobi",
+    "fieldsplit_Fp_ksp_type": "preonly", "fieldsplit_Fp_pc_type": "jacobi",
+    "fieldsplit_ep_ksp_type": "preonly", "fieldsplit_ep_pc_type": "jacobi",
 }
 
 
@@ -56,13 +59,16 @@ def petsc_options(solver_spec, preset: str, cli: dict) -> dict:
 def configure(snes, prefix: str, options: dict, W, preset: str) -> None:
     """Store ``options`` under ``prefix``, give the field split its index sets, set up ``snes``."""
     db = PETSc.Options()
+    absent = tuple(f"fieldsplit_{name}_" for name in FIELDS[W.num_sub_spaces:])
     for key, value in options.items():
+        if key.startswith(absent):
+            continue
         db[prefix + key] = value
     snes.setOptionsPrefix(prefix)
     if preset == "iterative":
         pc = snes.getKSP().getPC()
         pc.setType("fieldsplit")
-        sets = [_index_set(W, i) for i in range(3)]
+        sets = [_index_set(W, i) for i in range(W.num_sub_spaces)]
         sets[0].compose("nearnullspace", rigid_body_modes(W, sets[0]))
         pc.setFieldSplitIS(*zip(FIELDS, sets))
     snes.setFromOptions()

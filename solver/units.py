@@ -36,6 +36,7 @@ KINDS: dict[str, QuantityKind] = {
         QuantityKind("temperature", "K", "25 degC"),
         QuantityKind("density", "kg/m^3", "7287 kg/m^3"),
         QuantityKind("molar mass", "kg/mol", "118.71 g/mol"),
+        QuantityKind("rate", "1/s", "1e-3 1/s"),
     )
 }
 

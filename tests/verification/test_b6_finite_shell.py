@@ -37,11 +37,12 @@ def incompressible(lam_a):
     return P, -P + lam_a**2 - lam_a**-4, lam_b**2 - lam_b**-4, lam_b
 
 
-def shell(nu, stretches):
+def shell(nu, stretches, *overrides, full=False):
     """Drive the inner radius through ``stretches``; returns σ_rr(a), σ_θθ(a), σ_θθ(b) (Pa) and
-    λ_b after the last one, and the shear modulus (Pa)."""
+    λ_b after the last one, the shear modulus (Pa) and, with ``full``, the model."""
     case = load_case(CASES / "verification/b1_galvanostatic.yaml", [
-        "physics.kinematics=finite", "physics.stress_coupling=one_way", f"materials.active.nu={nu}"])
+        "physics.kinematics=finite", "physics.stress_coupling=one_way", f"materials.active.nu={nu}",
+        *overrides])
     m = dmesh.create_interval(MPI.COMM_WORLD, 200, [A, B])
     outer = dmesh.locate_entities_boundary(m, 0, lambda x: np.isclose(x[0], B))
     inner = dmesh.locate_entities_boundary(m, 0, lambda x: np.isclose(x[0], A))
@@ -76,7 +77,8 @@ def shell(nu, stretches):
     s_tt_b = f["sigma_tt"].eval(points[1:], [cells[1]])[0]
     lam_b = 1 + f["u_r"].eval(points[1:], [cells[1]])[0] / B
     E = case.materials["active"].E
-    return (s_rr_a, s_tt_a, s_tt_b, lam_b), E / (2 * (1 + nu))
+    result = (s_rr_a, s_tt_a, s_tt_b, lam_b), E / (2 * (1 + nu))
+    return (*result, model) if full else result
 
 
 def _cells_at(m, points):
