@@ -75,11 +75,9 @@ class Model:
         coupling = case.physics.stress_coupling
         self.theta0 = fem.Constant(mesh, float(case.initial.soc))
         self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
-        # μ_x = (E/(R_g T c_max)) ∂ψ̂/∂θ; Ξ = ΩE/(R_g T) is the same group times β
+        # μ_x = (E/(R_g T c_max)) ∂ψ̂/∂θ (= −Ξσ̂_h in small strain, Ξ = ΩE/(R_g T))
         self.chem_scale = fem.Constant(mesh, mat.E / (self.scales.potential * mat.c_max)
                                        if coupling == "two_way" else 0.0)
-        self.xi = fem.Constant(mesh, mat.Omega * mat.E / self.scales.potential
-                               if coupling == "two_way" else 0.0)
         self.dtau = fem.Constant(mesh, 1e-3)
         self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0]))  # ∂θ/∂τ ≈ Σ a_k θ_{n+1-k}/Δτ
         self.j_in = fem.Constant(mesh, 0.0)
