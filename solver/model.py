@@ -1,13 +1,13 @@
-"""The coupled small-strain chemo-mechanical problem of a case: spaces, unknowns, forms, solvers.
+"""The coupled chemo-mechanical problem of a case: spaces, unknowns, forms, solvers.
 
 Unknowns (one monolithic mixed system, DESIGN §6): displacement u (P1/P2), site fraction
-θ = c/c_max (P1) and μ_x, the non-ideal part of the chemical potential (P1, units R_g T).
-Everything is non-dimensional: lengths / L, time / (L²/D), stresses / E, μ / (R_g T);
-:class:`Scales` converts back to SI.
+θ = c/c_max (P1) and μ_x, the non-ideal part of the chemical potential (P1, units R_g T);
+with viscoplasticity also F_p and ε̄_p per cell (DG0). Everything is non-dimensional:
+lengths / L, time / (L²/D), stresses / E, μ / (R_g T); :class:`Scales` converts back to SI.
 
-    ∫ σ(u, θ) : ε(v) w dx = 0
-    ∫ [(θ − θ_n)/Δτ q − J(θ, μ_x)·∇q] w dx − ∫ ĵ q w ds = 0
-    ∫ [μ_x + Ξ σ_h(u, θ)] r w dx = 0
+    ∫ S(u, θ) : δE(v) w dx = 0                       (σ : ε(v) small strain, P : Grad v finite)
+    ∫ [∂θ/∂τ q − J(θ, μ_x)·∇q] w dx − ∫ ĵ q w ds = 0
+    ∫ [μ_x − (E/(R_g T c_max)) ∂ψ/∂θ] r w dx = 0       (= μ_x + Ξ σ_h in small strain)
 
 w is the dimension's volume weight (r², r or 1). The surface flux ĵ and the held surface value
 θ_s are constants changed by the protocol; the forms are compiled once.
@@ -148,6 +148,12 @@ class Model:
             return None
         return plasticity.isochoric(plasticity.plastic_tensor(internal[0], self.dimension))
 
+    @staticmethod
+    def _elastic(F, J_c, F_p):
+        """F_e = J_c^{−1/3} F F_p⁻¹ (F_p = None: no plastic flow)."""
+        F_e = J_c ** (-1 / 3) * F
+        return F_e if F_p is None else F_e * ufl.inv(F_p)
+
     def _energy_derivatives(self, u, theta, F_p=None, on_axis: bool = False):
         """(∂ψ/∂ε or ∂ψ/∂F, ∂ψ/∂θ) of the stored energy per reference volume, by UFL.
 
@@ -162,8 +168,7 @@ class Model:
         if self.finite:
             F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
             J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
-            F_e = J_c ** (-1 / 3) * F if F_p is None else J_c ** (-1 / 3) * F * ufl.inv(F_p)
-            psi = J_c * hyperelasticity.neo_hookean(F_e, lmbda, G)
+            psi = J_c * hyperelasticity.neo_hookean(self._elastic(F, J_c, F_p), lmbda, G)
             return ufl.diff(psi, F), ufl.diff(psi, theta)
         eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
         eps_c = elasticity.swelling_strain(theta, self.theta0, self.beta)
@@ -188,8 +193,7 @@ class Model:
             C_inv = ufl.inv(F.T * F)
             if F_p is not None:
                 J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
-                F_e = J_c ** (-1 / 3) * F * ufl.inv(F_p)
-                form += self._flow_rule(F_e, internal, tests)
+                form += self._flow_rule(self._elastic(F, J_c, F_p), theta, internal, tests)
         else:
             form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
             C_inv = None
@@ -199,14 +203,14 @@ class Model:
                                              self.case.physics.mobility, self.dV, dA, self.j_in,
                                              grad, C_inv)
 
-    def _flow_rule(self, F_e, internal, tests) -> ufl.Form:
+    def _flow_rule(self, F_e, theta, internal, tests) -> ufl.Form:
         """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the
         cell's centroid (one-point rule, consistent with a per-cell F_p)."""
         dim = self.dimension
         p, e_p = internal
         _, _, _, p_n, e_p_n = ufl.split(self.w_n)
         F_e = ufl.variable(F_e)
-        lmbda, G = self.lmbda, self.G
+        lmbda, G = self._moduli(theta)
         M = F_e.T * ufl.diff(hyperelasticity.neo_hookean(F_e, lmbda, G), F_e)
         R_F, R_e = plasticity.flow_residuals(
             plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,

@@ -49,3 +49,12 @@ def test_full_cycle(tmp_path, case_file, plasticity, dimension, size):
     # the surface moved out by ≈ R (J_c^{1/3} − 1) (free swelling, up to the elastic strain)
     R = case.geometry.radius
     assert p["r_current_m"][-1] == pytest.approx(R * j_c ** (1 / 3), rel=1e-2)
+
+
+def test_viscoplastic_with_interpolated_moduli(tmp_path):
+    """E(θ), ν(θ) enter the flow rule's Mandel stress as well as the energy."""
+    _, record = run("sn_na_particle_finite.yaml", tmp_path, "geometry.dimension=radial",
+                    "geometry.mesh.size=5 nm", "physics.plasticity=viscoplastic",
+                    "physics.moduli=interpolated")
+    assert record["status"] == "completed" and record["rejected_steps"] <= 3
+    assert readers.summary(tmp_path)["plastic_strain_max"][-1] > 0
