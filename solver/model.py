@@ -21,7 +21,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
-from solver.physics import elasticity, hyperelasticity, kinematics, plasticity, transport
+from solver.physics import elasticity, hyperelasticity, kinematics, plasticity, tables, transport
 from solver import solvers
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
@@ -75,6 +75,8 @@ class Model:
         coupling = case.physics.stress_coupling
         self.theta0 = fem.Constant(mesh, float(case.initial.soc))
         self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
+        # a measured V(θ)/V(0) replaces 1 + βθ (no swelling at all without stress coupling)
+        self.volume_curve = None if coupling == "none" else mat.volume_curve
         # μ_x = (E/(R_g T c_max)) ∂ψ̂/∂θ (= −Ξσ̂_h in small strain, Ξ = ΩE/(R_g T))
         self.chem_scale = fem.Constant(mesh, mat.E / (self.scales.potential * mat.c_max)
                                        if coupling == "two_way" else 0.0)
@@ -84,7 +86,9 @@ class Model:
         self.theta_hold = fem.Constant(mesh, float(case.initial.soc))
         self.lmbda, self.G = elasticity.lame(1.0, mat.nu)
         if self.plastic:  # non-dimensional: σ_Y/E, ε̇_0 L²/D
-            self.sigma_y = fem.Constant(mesh, mat.yield_stress / mat.E)
+            host = mat.yield_stress if mat.yield_stress_host is None else mat.yield_stress_host
+            self.sigma_y = (fem.Constant(mesh, host / mat.E),
+                            fem.Constant(mesh, mat.yield_stress / mat.E))
             self.flow_rate0 = fem.Constant(mesh, mat.flow_rate * self.scales.time)
             self.flow_exponent = fem.Constant(mesh, float(mat.flow_exponent))
         self.moduli = None  # (E_alloyed/E, ν, ν_alloyed) when the moduli follow θ
@@ -109,13 +113,17 @@ class Model:
         self.eps = kinematics.strain(self.u, dim, x)
         F_def = kinematics.deformation_gradient(self.u, dim, x)
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
-        self.swelling_jacobian = hyperelasticity.swelling_jacobian(self.theta, self.theta0,
-                                                                   self.beta)
+        self.swelling_jacobian = self._swelling_jacobian(self.theta)
         self.residual = self.weak_form(self.u, self.theta, self.mu_x, *self.internal)
 
         self.bcs = self._displacement_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
-        options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
+        # 3-D plastic flow: the cell-averaged flow rule has a (smoothed) kink per quadrature point
+        # and full Newton steps cycle between branches; backtracking cut the rejected steps of
+        # the 80 nm Sn-Na octant cycle from 90 to 13. With one point per cell (radial,
+        # axisymmetric) full steps do best (axisymmetric cycle: 1 rejected vs 64 with bt).
+        options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {},
+                                        backtrack=self.plastic and dim == "3d")
         # PETSc options live in a process-wide database: a prefix per model keeps models
         # created one after another (tests, sweeps) from inheriting each other's options
         Model._count += 1
@@ -134,6 +142,16 @@ class Model:
             return hyperelasticity.cauchy(
                 S, kinematics.deformation_gradient(u, self.dimension, self.x, on_axis))
         return S
+
+    def relative_volume(self, theta):
+        """V(θ)/V(0) of the free material: 1 + βθ, or the material's measured volume curve."""
+        if self.volume_curve is None:
+            return 1 + self.beta * theta
+        return tables.piecewise_linear(theta, *zip(*self.volume_curve))
+
+    def _swelling_jacobian(self, theta):
+        """J_c = V(θ)/V(θ_0), the free swelling from the stress-free state θ_0."""
+        return self.relative_volume(theta) / self.relative_volume(self.theta0)
 
     def _moduli(self, theta):
         """Lamé constants / E_ref: constant, or E and ν linear in θ up to the alloyed phase."""
@@ -167,11 +185,12 @@ class Model:
         lmbda, G = self._moduli(theta)
         if self.finite:
             F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
-            J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
+            J_c = self._swelling_jacobian(theta)
             psi = J_c * hyperelasticity.neo_hookean(self._elastic(F, J_c, F_p), lmbda, G)
             return ufl.diff(psi, F), ufl.diff(psi, theta)
         eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
-        eps_c = elasticity.swelling_strain(theta, self.theta0, self.beta)
+        eps_c = elasticity.swelling_strain(self.relative_volume(theta),
+                                           self.relative_volume(self.theta0))
         psi = elasticity.strain_energy(eps - eps_c, lmbda, G)
         return ufl.diff(psi, eps), ufl.diff(psi, theta)
 
@@ -192,7 +211,7 @@ class Model:
             form = self.dV(ufl.inner(S, kinematics.displacement_gradient(v, dim, x)))
             C_inv = ufl.inv(F.T * F)
             if F_p is not None:
-                J_c = hyperelasticity.swelling_jacobian(theta, self.theta0, self.beta)
+                J_c = self._swelling_jacobian(theta)
                 form += self._flow_rule(self._elastic(F, J_c, F_p), theta, internal, tests)
         else:
             form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
@@ -204,8 +223,10 @@ class Model:
                                              grad, C_inv)
 
     def _flow_rule(self, F_e, theta, internal, tests) -> ufl.Form:
-        """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the
-        cell's centroid (one-point rule, consistent with a per-cell F_p)."""
+        """Backward-Euler viscoplastic flow, one equation set per cell (DG0): at the cell's
+        centroid (one-point rule) on intervals and triangles, averaged over the 4-point rule on
+        tetrahedra (there, mixing a one-point rule into the form corrupts the other integrals'
+        kernels in FFCx 0.11: residual rows of θ and μ_x change; found with -snes_test_jacobian)."""
         dim = self.dimension
         p, e_p = internal
         _, _, _, p_n, e_p_n = ufl.split(self.w_n)
@@ -214,9 +235,15 @@ class Model:
         M = F_e.T * ufl.diff(hyperelasticity.neo_hookean(F_e, lmbda, G), F_e)
         R_F, R_e = plasticity.flow_residuals(
             plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,
-            M, self.dtau, self.sigma_y, self.flow_rate0, self.flow_exponent)
-        centroid = ufl.Measure("dx", self.mesh, metadata={"quadrature_degree": 1})
-        return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * centroid
+            M, self.dtau, self.yield_stress(theta), self.flow_rate0, self.flow_exponent)
+        per_cell = ufl.Measure("dx", self.mesh,
+                               metadata={"quadrature_degree": 2 if dim == "3d" else 1})
+        return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * per_cell
+
+    def yield_stress(self, theta):
+        """σ_Y(θ)/E_ref, linear between the host (θ = 0) and the alloyed phase (θ = 1)."""
+        host, alloyed = self.sigma_y
+        return host + (alloyed - host) * theta
 
     def _theta_rate(self, theta):
         """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""

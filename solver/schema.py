@@ -123,12 +123,20 @@ class Material(_Model):
         None, description="partial molar volume; Omega = expansion / c_max")
     expansion: Optional[float] = Field(
         None, gt=-1, description="relative volume change at θ = 1 (e.g. 4.2 for Sn -> Na15Sn4)")
+    volume_curve: Optional[list[tuple[float, float]]] = Field(
+        None, description="measured V(θ)/V(0) as [[θ, V/V0], ...] from θ = 0 (V/V0 = 1) to "
+                          "θ = 1, interpolated linearly; replaces the linear 1 + expansion·θ "
+                          "(expansion then defaults to V(1)/V(0) − 1)")
     density: Quantity("density", gt=0) = Field(description="host mass density")
     molar_mass: Optional[Quantity("molar mass", gt=0)] = Field(None, description="host molar mass")
     E_alloyed: Optional[PosPressure] = Field(None, description="Young's modulus at θ = 1")
     nu_alloyed: Optional[float] = Field(None, gt=-1, lt=0.5,
                                         description="Poisson's ratio at θ = 1")
-    yield_stress: Optional[PosPressure] = Field(None, description="yield / flow stress")
+    yield_stress: Optional[PosPressure] = Field(
+        None, description="yield / flow stress σ_Y of the alloyed phase (θ = 1)")
+    yield_stress_host: Optional[PosPressure] = Field(
+        None, description="yield stress of the host (θ = 0); when given, σ_Y is linear in θ "
+                          "between the two, else constant")
     flow_rate: Optional[Quantity("rate", gt=0)] = Field(
         None, description="reference plastic strain rate ε̇_0 of the overstress law")
     flow_exponent: Optional[float] = Field(
@@ -146,13 +154,21 @@ class Material(_Model):
                  key="from")
         base: dict[str, Any] = library.properties(source)
         overrides = {k: v for k, v in data.items() if k != "from"}
-        if "Omega" in overrides:
+        if "Omega" in overrides or "volume_curve" in overrides:
             base.pop("expansion", None)
         return {"name": source, "chemistry": library.entry(source)["chemistry"],
                 **base, **overrides}
 
     @model_validator(mode="after")
     def _volume(self) -> Material:
+        if self.volume_curve is not None:
+            self._check_volume_curve()
+            end = self.volume_curve[-1][1] - 1
+            if self.Omega is None and self.expansion is None:
+                self.expansion = end
+            elif self.expansion is not None and abs(self.expansion - end) > 1e-6 * abs(end):
+                fail(f"expansion = {self.expansion:g} disagrees with the volume curve's "
+                     f"V(1)/V(0) − 1 = {end:g}; give only the curve", key="expansion")
         if self.Omega is None and self.expansion is None:
             fail("give Omega (partial molar volume) or expansion "
                  "(relative volume change at θ = 1)")
@@ -165,6 +181,16 @@ class Material(_Model):
             fail(f"Omega = {self.Omega:g} m^3/mol disagrees with expansion / c_max = "
                  f"{derived:g} m^3/mol; give only one of them", key="Omega")
         return self
+
+    def _check_volume_curve(self) -> None:
+        theta, volume = zip(*self.volume_curve)
+        if len(theta) < 2 or theta[0] != 0 or theta[-1] != 1 or any(
+                b <= a for a, b in zip(theta, theta[1:])):
+            fail("θ must increase strictly from 0 to 1 (at least two points); given "
+                 f"{list(theta)}", key="volume_curve")
+        if volume[0] != 1 or min(volume) <= 0:
+            fail(f"V/V0 must start at 1 and stay positive; given {list(volume)}",
+                 key="volume_curve")
 
 
 # ---------------------------------------------------------------- protocol
@@ -428,11 +454,6 @@ class Case(_Model):
         if self.physics.moduli == "interpolated" and None in (active.E_alloyed, active.nu_alloyed):
             fail("moduli: interpolated needs E_alloyed and nu_alloyed in the active material",
                  key="physics.moduli")
-        if self.physics.plasticity == "viscoplastic" and (
-                getattr(self.geometry, "dimension", "3d") == "3d"):
-            fail("plasticity: viscoplastic is available with geometry.dimension radial or "
-                 "axisymmetric; in 3-D its Newton iteration does not converge yet (issue 3)",
-                 key="physics.plasticity")
         if self.physics.plasticity == "viscoplastic":
             missing = [k for k in ("yield_stress", "flow_rate", "flow_exponent")
                        if getattr(active, k) is None]

@@ -17,9 +17,10 @@ def lame(E, nu):
     return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
 
 
-def swelling_strain(theta, theta0, beta) -> ufl.core.expr.Expr:
-    """Isotropic chemical strain ε_c = (β/3)(θ − θ_0) I (small strain, linear in θ)."""
-    return beta * (theta - theta0) / 3 * I3
+def swelling_strain(volume, volume0) -> ufl.core.expr.Expr:
+    """Isotropic chemical strain ε_c = (V(θ) − V(θ_0))/(3 V(0)) I (small strain; = (β/3)(θ − θ_0) I
+    for the linear V(θ)/V(0) = 1 + βθ); ``volume`` = V(θ)/V(0), ``volume0`` = V(θ_0)/V(0)."""
+    return (volume - volume0) / 3 * I3
 
 
 def strain_energy(eps_e, lmbda, G) -> ufl.core.expr.Expr:

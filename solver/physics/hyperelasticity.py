@@ -1,6 +1,7 @@
 """Finite-strain swelling elasticity in the reference configuration (physics.md 1b).
 
-    F = F_e F_c,  F_c = J_c^{1/3} I,  J_c = (1 + βθ)/(1 + βθ_0)   (β = Ω C_max, stress-free at θ_0)
+    F = F_e F_c,  F_c = J_c^{1/3} I,  J_c = V(θ)/V(θ_0)   (V(θ)/V(0) = 1 + βθ, β = Ω C_max, or a
+    measured curve; stress-free at θ_0)
     W_e(F_e) = (G/2)(tr F_eᵀF_e − 3) − G ln J_e + (λ/2)(ln J_e)²     (compressible neo-Hookean)
     ψ_R = J_c W_e(J_c^{−1/3} F),   P = ∂ψ_R/∂F,   σ = J^{−1} P Fᵀ
     mechanical chemical potential (1/c_max) ∂ψ_R/∂θ = −Ω(tr M_e/3 − W_e)/(1 + βθ_0),
@@ -11,11 +12,6 @@ Plastic flow (F_p) is not part of this module.
 """
 
 import ufl
-
-
-def swelling_jacobian(theta, theta0, beta) -> ufl.core.expr.Expr:
-    """J_c, the volume ratio of free swelling from the stress-free state θ_0 (linear in θ)."""
-    return (1 + beta * theta) / (1 + beta * theta0)
 
 
 def neo_hookean(F_e, lmbda, G) -> ufl.core.expr.Expr:

@@ -1,4 +1,4 @@
-"""Plasticity input rules: finite strain only, material data required, not yet in 3-D."""
+"""Material input rules: plasticity (finite strain only, flow data required), volume curves."""
 
 import pytest
 from support import CASES
@@ -18,9 +18,23 @@ def test_needs_flow_data():
         load_case(B1, ["physics.plasticity=viscoplastic", "physics.kinematics=finite"])
 
 
-def test_refused_in_3d():
-    with pytest.raises(CaseError, match="radial or axisymmetric"):
-        load_case(CASES / "sn_na_particle_finite.yaml", ["physics.plasticity=viscoplastic"])
+@pytest.mark.parametrize("curve, message", [
+    ("[[0, 1], [0.5, 2]]", "θ must increase strictly from 0 to 1"),
+    ("[[0, 1], [0.6, 3], [0.4, 4], [1, 5]]", "θ must increase strictly from 0 to 1"),
+    ("[[0, 1.1], [1, 5]]", "V/V0 must start at 1"),
+])
+def test_bad_volume_curve(curve, message):
+    with pytest.raises(CaseError, match=message) as err:
+        load_case(B1, [f"materials.active.volume_curve={curve}"])
+    assert "volume_curve" in str(err.value)
+
+
+def test_volume_curve_and_expansion_must_agree():
+    with pytest.raises(CaseError, match="disagrees with the volume curve"):
+        load_case(B1, ["materials.active.volume_curve=[[0, 1], [1, 3]]"])  # expansion 0.05
+    case = load_case(CASES / "sn_na_particle_finite.yaml",  # the library's expansion yields
+                     ["materials.active.volume_curve=[[0, 1], [0.5, 2], [1, 5.24]]"])
+    assert case.materials["active"].expansion == pytest.approx(4.24)
 
 
 def test_library_materials_carry_flow_data():
