@@ -21,6 +21,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
+from meshes.domain import tag_all_cells
 from solver.physics import elasticity, hyperelasticity, kinematics, plasticity, tables, transport
 from solver import solvers
 
@@ -118,12 +119,7 @@ class Model:
 
         self.bcs = self._displacement_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
-        # 3-D plastic flow: the cell-averaged flow rule has a (smoothed) kink per quadrature point
-        # and full Newton steps cycle between branches; backtracking cut the rejected steps of
-        # the 80 nm Sn-Na octant cycle from 90 to 13. With one point per cell (radial,
-        # axisymmetric) full steps do best (axisymmetric cycle: 1 rejected vs 64 with bt).
-        options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {},
-                                        backtrack=self.plastic and dim == "3d")
+        options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
         # PETSc options live in a process-wide database: a prefix per model keeps models
         # created one after another (tests, sweeps) from inheriting each other's options
         Model._count += 1
@@ -223,10 +219,12 @@ class Model:
                                              grad, C_inv)
 
     def _flow_rule(self, F_e, theta, internal, tests) -> ufl.Form:
-        """Backward-Euler viscoplastic flow, one equation set per cell (DG0): at the cell's
-        centroid (one-point rule) on intervals and triangles, averaged over the 4-point rule on
-        tetrahedra (there, mixing a one-point rule into the form corrupts the other integrals'
-        kernels in FFCx 0.11: residual rows of θ and μ_x change; found with -snes_test_jacobian)."""
+        """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the
+        cell's centroid (one-point rule, consistent with a per-cell F_p).
+
+        The rule is integrated over its own cell subdomain (all cells, id 1): on tetrahedra a
+        one-point rule inside the same kernel as the other integrals corrupts their residual
+        rows (FFCx 0.11; -snes_test_jacobian off by 0.34), a separate kernel does not."""
         dim = self.dimension
         p, e_p = internal
         _, _, _, p_n, e_p_n = ufl.split(self.w_n)
@@ -236,9 +234,9 @@ class Model:
         R_F, R_e = plasticity.flow_residuals(
             plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,
             M, self.dtau, self.yield_stress(theta), self.flow_rate0, self.flow_exponent)
-        per_cell = ufl.Measure("dx", self.mesh,
-                               metadata={"quadrature_degree": 2 if dim == "3d" else 1})
-        return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * per_cell
+        centroid = ufl.Measure("dx", self.mesh, subdomain_data=tag_all_cells(self.mesh, 1),
+                               subdomain_id=1, metadata={"quadrature_degree": 1})
+        return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * centroid
 
     def yield_stress(self, theta):
         """σ_Y(θ)/E_ref, linear between the host (θ = 0) and the alloyed phase (θ = 1)."""

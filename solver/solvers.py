@@ -47,15 +47,9 @@ def preset_name(solver_spec, W) -> str:
     return "direct" if n < DIRECT_LIMIT else "iterative"
 
 
-def petsc_options(solver_spec, preset: str, cli: dict, backtrack: bool = False) -> dict:
-    """Options of a preset, then the case's ``solver.petsc``, then the command line's.
-
-    ``backtrack``: Newton steps with a backtracking line search (``bt``) instead of full steps.
-    """
+def petsc_options(solver_spec, preset: str, cli: dict) -> dict:
     options = dict(NEWTON, snes_rtol=solver_spec.newton.rtol, snes_atol=solver_spec.newton.atol,
                    snes_max_it=solver_spec.newton.max_it)
-    if backtrack:
-        options["snes_linesearch_type"] = "bt"
     options.update(DIRECT if preset == "direct" else ITERATIVE)
     options.update(solver_spec.petsc)
     options.update(cli)
