@@ -315,15 +315,13 @@ class Physics(_Model):
 
     kinematics: Literal["small", "finite"] = Field(
         "small", description="small: linear elasticity with eigenstrain (valid for small "
-        "swelling only); finite: total-Lagrangian neo-Hookean with F = F_e J_c^(1/3), elastic "
-        "(no plastic flow yet)")
+        "swelling only); finite: total-Lagrangian neo-Hookean with F = F_e F_p J_c^(1/3) I")
     stress_coupling: Literal["none", "one_way", "two_way"] = Field(
         "two_way", description="one_way: stress does not act back on diffusion")
     plasticity: Literal["none", "viscoplastic"] = Field(
         "none", description="viscoplastic: rate-dependent J2 flow of the active material "
-        "(overstress power law, Bower et al. 2011), F_p per cell; needs kinematics: finite, "
-        "yield_stress, flow_rate, flow_exponent in the material, and (for now) a radial or "
-        "axisymmetric geometry")
+        "(overstress power law, Bower et al. 2011), F_p per cell; needs kinematics: finite and "
+        "yield_stress, flow_rate, flow_exponent in the material")
     moduli: Literal["constant", "interpolated"] = Field(
         "constant", description="constant: the host's E, nu; interpolated: E and nu linear in θ "
         "from the host to E_alloyed, nu_alloyed of the material (the chemical potential then "

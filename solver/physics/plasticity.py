@@ -3,7 +3,7 @@
     F = F_e F_p F_c,  det F_p = 1,  M_e = F_eᵀ ∂W_e/∂F_e (Mandel stress, symmetric for isotropy)
     σ̄ = sqrt(3/2 dev M_e : dev M_e),  ε̇_p = ε̇_0 ⟨σ̄/σ_Y − 1⟩^m   (overstress power law,
     Bower, Guduru & Sethuraman 2011; Zhao et al. 2011),  D_p = ε̇_p (3/2) dev M_e/σ̄
-    backward Euler in inverted form (see flow_residuals)
+    backward Euler, the rate law direct or inverted by the step (see flow_residuals)
 
 F_p is piecewise constant per cell (a DG0 unknown of the monolithic system), parametrised by
 the components the dimension allows: radial diag(a, b, b); axisymmetric the (r, z) block and
@@ -62,12 +62,16 @@ def equivalent_stress(M) -> ufl.core.expr.Expr:
 def flow_residuals(F_p, F_p_n, e_p, e_p_n, M, dt, sigma_y, rate0, exponent):
     """Backward-Euler residuals (tensor for F_p, scalar for ε̄_p) of the flow rule.
 
-    The increment Δε̄ = ε̄_p − ε̄_p,n is an unknown and the rate law is inverted,
-        σ̄ = σ_Y [1 + (Δε̄/(ε̇_0 Δt))^{1/m}]   when Δε̄ > 0,
-    imposed with the complementarity function Δε̄ − max(0, Δε̄ + f/σ_Y) (f = σ̄ − that flow
-    stress): zero iff Δε̄ ≥ 0, f ≤ 0, Δε̄ f = 0 (max smoothed to 1e-7, see smooth_max0). Well conditioned from the rate-independent limit
-    (ε̇_0Δt → ∞) to slow flow, unlike ε̄_p − ε̄_p,n − Δt ε̇_0⟨σ̄/σ_Y − 1⟩^m.
-    Flow direction: F_p − F_p,n − Δε̄ (3/2)(dev M/σ̄) F_p = 0.
+    The increment Δε̄ = ε̄_p − ε̄_p,n is an unknown; the rate law is imposed in the form that is
+    well conditioned for the step:
+      ε̇_0Δt ≤ 1 (rate dependent): Δε̄ − ε̇_0Δt ⟨σ̄/σ_Y − 1⟩^m = 0, smooth in σ̄ (C^{m−1});
+      ε̇_0Δt > 1 (towards the rate-independent limit): the law inverted,
+        σ̄ = σ_Y [1 + (Δε̄/(ε̇_0 Δt))^{1/m}] when Δε̄ > 0, imposed with the complementarity
+        function Δε̄ − max(0, Δε̄ + f/σ_Y) (f = σ̄ − that flow stress): zero iff Δε̄ ≥ 0,
+        f ≤ 0, Δε̄ f = 0.
+    (The inverted form alone has an infinite slope at Δε̄ = 0 that makes Newton cycle at small
+    ε̇_0Δt; the direct form alone is stiff at large ε̇_0Δt.) ⟨·⟩ and max are smoothed
+    (smooth_max0). Flow direction: F_p − F_p,n − Δε̄ (3/2)(dev M/σ̄) F_p = 0.
     """
     de = e_p - e_p_n
     sigma_eq = equivalent_stress(M)
@@ -76,10 +80,13 @@ def flow_residuals(F_p, F_p_n, e_p, e_p_n, M, dt, sigma_y, rate0, exponent):
     # zero up to the smoothing, and an unfloored direction would be singular at M = 0
     direction = 1.5 * ufl.dev(M) / ufl.sqrt(sigma_eq**2 + (1e-3 * sigma_y) ** 2)
     R_F = F_p - F_p_n - de * direction * F_p
+    step = rate0 * dt
+    direct = de - step * plus(sigma_eq / sigma_y - 1) ** exponent
     # the small shift keeps the slope of x^{1/m} finite at x = 0 (flow stress raised by ≤ 1e-4 σ_Y)
-    flow_stress = sigma_y * (1 + (plus(de) / (rate0 * dt) + 1e-8) ** (1 / exponent))
+    flow_stress = sigma_y * (1 + (plus(de) / step + 1e-8) ** (1 / exponent))
     f = (sigma_eq - flow_stress) / sigma_y
-    return R_F, de - plus(de + f)
+    inverted = de - plus(de + f)
+    return R_F, ufl.conditional(ufl.le(step, 1.0), direct, inverted)
 
 
 def smooth_max0(x, delta=1e-7):
