@@ -58,3 +58,32 @@ def test_viscoplastic_with_interpolated_moduli(tmp_path):
                     "physics.moduli=interpolated")
     assert record["status"] == "completed" and record["rejected_steps"] <= 3
     assert readers.summary(tmp_path)["plastic_strain_max"][-1] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case_file, flows", [("sn_na_particle_finite.yaml", True),
+                                              ("sn_li_particle_finite.yaml", False)])
+def test_case_file_3d_cycle(tmp_path, case_file, flows):
+    """The case files as written: 3-D octant, viscoplastic, a full cycle (issue 3, done means).
+    Sn-Na yields (D = 1e-16 m²/s: steep gradients); Sn-Li (D ten times larger) stays below
+    its yield stress at 1C."""
+    case, record = run(case_file, tmp_path)
+    assert case.physics.plasticity == "viscoplastic" and case.geometry.dimension == "3d"
+    assert record["status"] == "completed" and record["events"] == []
+    s = readers.summary(tmp_path)
+    beta, soc0 = case.materials["active"].expansion, case.initial.soc
+    top = np.argmax(s["soc"])
+    assert s["soc"][top] == pytest.approx(0.98, abs=1e-12)
+    assert s["soc"][-1] == pytest.approx(0.02, abs=1e-12)
+    j_c = (1 + beta * s["soc"][top]) / (1 + beta * soc0)
+    assert s["volume_change_pct"][top] == pytest.approx(100 * (j_c - 1), rel=1e-2)
+    yield_stress = case.materials["active"].yield_stress
+    assert (np.nanmax(s["von_mises_max_Pa"]) > yield_stress) == flows
+    assert (s["plastic_strain_max"][-1] > 1e-3) == flows
+    assert abs(s["volume_change_pct"][-1]) < 1.0  # isochoric flow
+    # the surface point of the probe: compressed while inserting, in tension while extracting
+    p = readers.profiles(tmp_path)["radial"]
+    surface = np.isclose(p["r_m"], np.max(p["r_m"]))
+    inserting = p["time_s"][surface] <= s["time_s"][top]
+    hoop = p["sigma_tt_Pa"][surface]
+    assert hoop[inserting].min() < 0 < hoop[~inserting].max()
