@@ -92,9 +92,13 @@ class Model:
                             fem.Constant(mesh, mat.yield_stress / mat.E))
             self.flow_rate0 = fem.Constant(mesh, mat.flow_rate * self.scales.time)
             self.flow_exponent = fem.Constant(mesh, float(mat.flow_exponent))
-        self.moduli = None  # (E_alloyed/E, ν, ν_alloyed) when the moduli follow θ
+        # E(θ)/E_ref and ν(θ) as tables [(θ, value)], when the moduli follow θ
+        self.moduli = None
         if case.physics.moduli == "interpolated":
-            self.moduli = (mat.E_alloyed / mat.E, mat.nu, mat.nu_alloyed)
+            self.moduli = (
+                [(t, E / mat.E) for t, E in mat.E_curve] if mat.E_curve
+                else [(0.0, 1.0), (1.0, mat.E_alloyed / mat.E)],
+                mat.nu_curve or [(0.0, mat.nu), (1.0, mat.nu_alloyed)])
 
         x = ufl.SpatialCoordinate(mesh)
         self.x = x
@@ -150,11 +154,12 @@ class Model:
         return self.relative_volume(theta) / self.relative_volume(self.theta0)
 
     def _moduli(self, theta):
-        """Lamé constants / E_ref: constant, or E and ν linear in θ up to the alloyed phase."""
+        """Lamé constants / E_ref: constant, or from E(θ), ν(θ) — linear from the host to the
+        alloyed phase, or the material's measured curves (piecewise linear)."""
         if self.moduli is None:
             return self.lmbda, self.G
-        E_ratio, nu, nu_alloyed = self.moduli
-        return elasticity.lame(1 + (E_ratio - 1) * theta, nu + (nu_alloyed - nu) * theta)
+        E, nu = (tables.piecewise_linear(theta, *zip(*curve)) for curve in self.moduli)
+        return elasticity.lame(E, nu)
 
     def _F_p(self, internal):
         """Isochoric plastic deformation from the internal unknowns (None: no plastic flow)."""

@@ -132,6 +132,12 @@ class Material(_Model):
     E_alloyed: Optional[PosPressure] = Field(None, description="Young's modulus at θ = 1")
     nu_alloyed: Optional[float] = Field(None, gt=-1, lt=0.5,
                                         description="Poisson's ratio at θ = 1")
+    E_curve: Optional[list[tuple[float, PosPressure]]] = Field(
+        None, description="measured E(θ) as [[θ, E], ...] from θ = 0 (E) to 1, interpolated "
+                          "linearly; used instead of E → E_alloyed with moduli: interpolated")
+    nu_curve: Optional[list[tuple[float, float]]] = Field(
+        None, description="measured ν(θ) as [[θ, ν], ...] from θ = 0 (nu) to 1, interpolated "
+                          "linearly; used instead of nu → nu_alloyed with moduli: interpolated")
     yield_stress: Optional[PosPressure] = Field(
         None, description="yield / flow stress σ_Y of the alloyed phase (θ = 1)")
     yield_stress_host: Optional[PosPressure] = Field(
@@ -183,14 +189,28 @@ class Material(_Model):
         return self
 
     def _check_volume_curve(self) -> None:
-        theta, volume = zip(*self.volume_curve)
-        if len(theta) < 2 or theta[0] != 0 or theta[-1] != 1 or any(
-                b <= a for a, b in zip(theta, theta[1:])):
-            fail("θ must increase strictly from 0 to 1 (at least two points); given "
-                 f"{list(theta)}", key="volume_curve")
-        if volume[0] != 1 or min(volume) <= 0:
-            fail(f"V/V0 must start at 1 and stay positive; given {list(volume)}",
-                 key="volume_curve")
+        _check_curve(self.volume_curve, "volume_curve", 1.0, "V/V0", lower=0.0)
+
+    @model_validator(mode="after")
+    def _moduli_curves(self) -> Material:
+        if self.E_curve is not None:
+            _check_curve(self.E_curve, "E_curve", self.E, "E", lower=0.0)
+        if self.nu_curve is not None:
+            _check_curve(self.nu_curve, "nu_curve", self.nu, "nu", lower=-1.0, upper=0.5)
+        return self
+
+
+def _check_curve(curve, key: str, start: float, what: str, lower: float,
+                 upper: float = float("inf")) -> None:
+    """A table [[θ, y], ...]: θ strictly increasing from 0 to 1, y(0) = start, lower < y < upper."""
+    theta, values = zip(*curve)
+    if len(theta) < 2 or theta[0] != 0 or theta[-1] != 1 or any(
+            b <= a for a, b in zip(theta, theta[1:])):
+        fail(f"θ must increase strictly from 0 to 1 (at least two points); given {list(theta)}",
+             key=key)
+    if abs(values[0] - start) > 1e-9 * abs(start) or not all(lower < v < upper for v in values):
+        fail(f"{what} must start at {start:g} (the value at θ = 0) and stay in ({lower:g}, "
+             f"{upper:g}); given {list(values)}", key=key)
 
 
 # ---------------------------------------------------------------- protocol
@@ -449,9 +469,11 @@ class Case(_Model):
                      f"{self.chemistry}; choose a {self.chemistry} material from the library: "
                      f"{', '.join(library.names())}", key=f"materials.{role}")
         active = self.materials["active"]
-        if self.physics.moduli == "interpolated" and None in (active.E_alloyed, active.nu_alloyed):
-            fail("moduli: interpolated needs E_alloyed and nu_alloyed in the active material",
-                 key="physics.moduli")
+        if self.physics.moduli == "interpolated" and (
+                active.E_alloyed is None and active.E_curve is None
+                or active.nu_alloyed is None and active.nu_curve is None):
+            fail("moduli: interpolated needs E_alloyed (or E_curve) and nu_alloyed (or nu_curve) "
+                 "in the active material", key="physics.moduli")
         if self.physics.plasticity == "viscoplastic":
             missing = [k for k in ("yield_stress", "flow_rate", "flow_exponent")
                        if getattr(active, k) is None]

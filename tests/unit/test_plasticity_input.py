@@ -42,3 +42,14 @@ def test_library_materials_carry_flow_data():
                      ["physics.plasticity=viscoplastic", "geometry.dimension=radial"])
     m = case.materials["active"]
     assert (m.yield_stress, m.flow_rate, m.flow_exponent) == (0.1e9, 1e-3, 2.0)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("materials.active.E_curve=[[0, 20 GPa], [1, 10 GPa]]", "E must start at 3e\\+10"),
+    ("materials.active.nu_curve=[[0, 0.3], [1, 0.6]]", "nu must start at 0.3"),
+    ("materials.active.E_curve=[[0, 30 GPa], [0.5, 20 GPa]]", "θ must increase strictly"),
+])
+def test_bad_moduli_curves(override, message):
+    with pytest.raises(CaseError, match=message) as err:
+        load_case(B1, [override])
+    assert override.split("=")[0].split(".")[-1] in str(err.value)
