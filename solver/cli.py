@@ -85,8 +85,12 @@ def _run(args: argparse.Namespace, petsc: list[str]) -> int:
     case = load_case(args.case, args.set)
     out = Path(args.output) if args.output else case.output_dir()
     restart = Path(args.restart) if args.restart else None
-    if restart is not None and not restart.is_dir():
-        raise CaseError(f"restart directory {restart} does not exist")
+    if restart is not None and not (restart / "checkpoint").is_dir():
+        raise CaseError(f"restart directory {restart} has no checkpoint/ (it must be the results "
+                        "directory of an earlier run)")
+    if restart is not None and restart.resolve() == out.resolve():
+        raise CaseError(f"the restart would overwrite {restart}; give a new results directory "
+                        "with -o")
     _on_root(lambda: check_output_dir(out, Path(args.case)))
     from solver.simulation import run_case
 
@@ -207,7 +211,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = with_case("run", "run a case; PETSc options may follow --")
     s.add_argument("-o", "--output", metavar="DIR", help="results directory (beats output.dir)")
-    s.add_argument("--restart", metavar="DIR", help="restart from DIR/checkpoint")
+    s.add_argument("--restart", metavar="DIR",
+                   help="continue from the checkpoint of the results directory DIR (same mesh "
+                        "and number of ranks) into a new results directory")
     s.add_argument("--no-plots", action="store_true", help="do not write plots at the end")
     s.set_defaults(func=_run)
     with_case("check", "validate a case and print it resolved (SI, defaults)").set_defaults(

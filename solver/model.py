@@ -304,6 +304,12 @@ class Model:
         self.w_n.x.array[:] = self.w.x.array
         self.w_nm1.x.array[:] = self.w.x.array
 
+    def adopt_state(self) -> None:
+        """Make the values just written into w (a checkpoint's) the accepted state."""
+        self.w.x.scatter_forward()
+        self.w_n.x.array[:] = self.w.x.array
+        self.w_nm1.x.array[:] = self.w.x.array
+
     def solve_step(self, dtau: float, holding: bool, previous_dtau: float | None = None):
         """One step of size Δτ from w_n: BDF2 when the size of the previous step of the same
         smooth stretch is given, else backward Euler. Returns (converged, Newton its, KSP its).

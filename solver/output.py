@@ -160,3 +160,27 @@ class Outputs:
         self._xdmf.close()
         for log in (self.summary, self.cycles, *self.profiles.values()):
             log.close()
+
+
+def read_checkpoint(directory: Path, vec, ranks: int) -> dict:
+    """Load a checkpoint written by ``Outputs.write_checkpoint`` into ``vec`` and return its
+    metadata. The layout must be the one it was written with (same mesh, same number of
+    ranks); otherwise a CaseError says so."""
+    from solver.case import CaseError
+    try:
+        state = json.loads((directory / "state.json").read_text())
+    except (OSError, ValueError) as err:
+        raise CaseError(f"no readable checkpoint in {directory}: {err}") from None
+    if (state["ranks"], state["dofs"]) != (ranks, vec.getSize()):
+        raise CaseError(
+            f"checkpoint {directory} holds {state['dofs']} unknowns on {state['ranks']} rank(s); "
+            f"this run has {vec.getSize()} on {ranks}: restart with the same mesh and number of "
+            "ranks")
+    viewer = PETSc.Viewer().createHDF5(str(directory / "state.h5"), "r", comm=vec.getComm())
+    loaded = vec.duplicate()  # VecLoad swaps the storage: load aside, then copy into vec's own
+    loaded.setName("state")
+    loaded.load(viewer)
+    viewer.destroy()
+    vec.array[:] = loaded.array
+    loaded.destroy()
+    return state

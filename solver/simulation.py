@@ -14,7 +14,7 @@ from mpi4py import MPI
 from solver.errors import SolveFailed
 from solver.model import FARADAY, Model
 from solver.observables import Observables, RadialProbe
-from solver.output import Outputs
+from solver.output import Outputs, read_checkpoint
 from solver.protocol import SOC_TOL, ActiveStep, Protocol
 from solver.stepping import StepController
 
@@ -81,6 +81,8 @@ class TimeLoop:
         self._last_field_time = None
         self._bdf2 = case.solver.time_scheme == "bdf2"
         self._previous_dt = None  # last accepted step of the current smooth stretch (BDF2)
+        self.cycle_soc = {"in": 0.0, "out": 0.0}  # SOC moved in and out in the open cycle
+        self._resume = None  # checkpoint state to continue from (restart)
 
     # -- notifications -----------------------------------------------------------------------------
     def _row(self, active, dt, soc_before, its, kits) -> dict:
@@ -99,11 +101,35 @@ class TimeLoop:
             self.out.write_probes(self.t)
             self._last_field_time = self.t
 
-    def checkpoint(self, active) -> None:
-        self.out.write_checkpoint({"time_s": self.t, "increment": self.increment,
-                                   "cycle": active.cycle if active else 0,
-                                   "step": active.index if active else 0,
-                                   "dt_s": self.ctrl.dt})
+    def checkpoint(self, active, done: bool) -> None:
+        """Last accepted state and where the protocol stands (``done``: the step is over)."""
+        self.out.write_checkpoint({
+            "time_s": self.t, "increment": self.increment, "soc": self.soc,
+            "cycle": active.cycle if active else 0, "step": active.index if active else 0,
+            "step_done": done, "step_t_start": active.t_start if active else 0.0,
+            "step_soc_start": active.soc_start if active else self.soc,
+            "cycle_soc_in": self.cycle_soc["in"], "cycle_soc_out": self.cycle_soc["out"],
+            "dt_s": self.ctrl.dt})
+
+    def resume(self, state: dict) -> None:
+        """Continue from a checkpoint's position (the model already holds its state)."""
+        self.t, self.increment, self.soc = state["time_s"], state["increment"], state["soc"]
+        self.ctrl.dt = state["dt_s"]
+        self.cycle_soc = {"in": state["cycle_soc_in"], "out": state["cycle_soc_out"]}
+        self._resume = state
+
+    def _steps(self):
+        """(cycle, index, step, t_start, soc_start) still to run, from the resume point."""
+        at = self._resume
+        for cycle, index, step in self.protocol:
+            if at is not None and at["cycle"] > 0:
+                position, resumed = (cycle, index), (at["cycle"], at["step"])
+                if position < resumed or (position == resumed and at["step_done"]):
+                    continue
+                if position == resumed:  # the step the checkpoint was taken in
+                    yield cycle, index, step, at["step_t_start"], at["step_soc_start"]
+                    continue
+            yield cycle, index, step, self.t, self.soc
 
     # -- stepping ------------------------------------------------------------------------------------
     def _try(self, dt: float, holding: bool):
@@ -178,48 +204,51 @@ class TimeLoop:
 
     def run(self) -> None:
         self.obs.update()
-        self.out.record_step(self._row(None, 0.0, self.soc, 0, 0))
+        if self._resume is None:
+            self.out.record_step(self._row(None, 0.0, self.soc, 0, 0))
         self._fields_and_probes()
-        active, cycle_soc = None, {"in": 0.0, "out": 0.0}
+        active = None
+        open_cycle = self._resume["cycle"] if self._resume and self._resume["cycle"] else None
         try:
-            for cycle, index, step in self.protocol:
-                if active is not None and cycle != active.cycle:
-                    self._close_cycle(active.cycle, cycle_soc)
-                    cycle_soc = {"in": 0.0, "out": 0.0}
-                active = ActiveStep(cycle, index, step, self.t, self.soc)
+            for cycle, index, step, t_start, soc_start in self._steps():
+                if open_cycle is not None and cycle != open_cycle:
+                    self._close_cycle(open_cycle)
+                open_cycle = cycle
+                active = ActiveStep(cycle, index, step, t_start, soc_start)
                 holding = self.protocol.apply(step)
                 self._previous_dt = None  # the boundary data jump: restart the multistep scheme
                 while self._advance(active, holding):
                     pass
                 dsoc = self.soc - active.soc_start
-                cycle_soc["in" if dsoc > 0 else "out"] += abs(dsoc)
+                self.cycle_soc["in" if dsoc > 0 else "out"] += abs(dsoc)
                 self._fields_and_probes()
-                self.checkpoint(active)
-            if active is not None:
-                self._close_cycle(active.cycle, cycle_soc)
+                self.checkpoint(active, done=True)
+            if open_cycle is not None:
+                self._close_cycle(open_cycle)
         except SolveFailed:
             self._fields_and_probes()
-            self.checkpoint(active)
+            self.checkpoint(active, done=False)
             raise
 
-    def _close_cycle(self, cycle: int, soc: dict) -> None:
-        inserted, extracted = soc["in"], soc["out"]
+    def _close_cycle(self, cycle: int) -> None:
+        inserted, extracted = self.cycle_soc["in"], self.cycle_soc["out"]
         self.out.record_cycle({
             "cycle": cycle,
             "insertion_capacity_mAh_g": inserted * self.capacity_per_soc,
             "extraction_capacity_mAh_g": extracted * self.capacity_per_soc,
             "coulombic_efficiency": extracted / inserted if inserted > 0 else None})
+        self.cycle_soc = {"in": 0.0, "out": 0.0}
 
 
 def run_case(case, out_dir, petsc_args=(), restart=None, plots=True) -> dict:
-    """Run ``case`` and write the results directory ``out_dir``. Returns the run record."""
+    """Run ``case`` and write the results directory ``out_dir``. Returns the run record.
+
+    ``restart``: a results directory whose ``checkpoint/`` the run continues from (same mesh
+    and number of ranks); its protocol position, time and increment carry on in ``out_dir``.
+    """
     from meshes import build
     from solver.case import dump_case
 
-    if restart is not None:
-        from solver.case import CaseError
-        raise CaseError("--restart is not available in this version (checkpoints are written "
-                        "to DIR/checkpoint/ for the restart support that comes with the HPC work)")
     comm = MPI.COMM_WORLD
     wall0 = time.perf_counter()
     domain = build(case.geometry, comm)
@@ -230,6 +259,11 @@ def run_case(case, out_dir, petsc_args=(), restart=None, plots=True) -> dict:
     loop = TimeLoop(case, model, obs, out)
     record = {"status": "running", "versions": versions(), "ranks": comm.size,
               "dofs": model.num_dofs, "preset": model.preset}
+    if restart is not None:
+        state = read_checkpoint(Path(restart) / "checkpoint", model.w.x.petsc_vec, comm.size)
+        model.adopt_state()
+        loop.resume(state)
+        record["restarted_from"] = str(restart)
     out.write_record(record)
     setup = time.perf_counter() - wall0
     status = "failed"

@@ -120,6 +120,10 @@ def test_run_output_dir_rules(case, runs, tmp_path, capsys):
     assert "would be overwritten" in capsys.readouterr().err
     assert main(["run", str(case), "-o", str(case)]) == 2  # a file
     assert main(["run", str(case), "--restart", str(tmp_path / "nope")]) == 2
+    assert "has no checkpoint/" in capsys.readouterr().err
+    (out / "checkpoint").mkdir()
+    assert main(["run", str(case), "-o", str(out), "--restart", str(out)]) == 2
+    assert "would overwrite" in capsys.readouterr().err
     assert len(runs) == 1
 
 
