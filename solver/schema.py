@@ -435,6 +435,9 @@ class Output(_Model):
     dir: Optional[str] = Field(None, description="results directory; null = results/NAME")
     fields: FieldOutput = Field(default_factory=FieldOutput, description="field output")
     probes: list[Probe] = Field([], description="line probes")
+    checkpoint_every: int = Field(
+        100, ge=1, description="also checkpoint every N increments (always at the end of each "
+                               "protocol step and on failure), for --restart after a kill")
 
     @model_validator(mode="after")
     def _unique(self) -> Output:

@@ -168,6 +168,8 @@ class TimeLoop:
         self.out.record_step(self._row(active, dt, soc_before, its, kits))
         if self.increment % self.case.output.fields.every == 0:
             self._fields_and_probes()
+        if self.increment % self.case.output.checkpoint_every == 0:
+            self.checkpoint(active, done=False)
         return not self._saturated(active)
 
     def _refine_crossing(self, active, dt, soc_new, fraction, holding):

@@ -8,12 +8,16 @@ so the iterates agree to the linear tolerance, not bit for bit), with the cycle'
 carried across. A run stopped by a failed solve (exit 3, checkpoint mid-step) restarts too.
 """
 
+import json
+
+import numpy as np
 import pytest
 from support import CASES, run
 
 from postprocess import readers
 from solver.case import load_case
 from solver.errors import SolveFailed
+from solver.output import Outputs
 from solver.simulation import run_case
 
 CASE = "sn_na_particle_finite.yaml"
@@ -43,6 +47,34 @@ def test_restart_at_a_step_boundary(tmp_path):
         readers.cycles(tmp_path / "whole")["extraction_capacity_mAh_g"][0], rel=1e-9)
     assert readers.cycles(tmp_path / "second")["insertion_capacity_mAh_g"][0] == pytest.approx(
         readers.cycles(tmp_path / "whole")["insertion_capacity_mAh_g"][0], rel=1e-9)
+
+
+def test_restart_after_a_kill(tmp_path, monkeypatch):
+    """A run killed mid-step restarts from its last periodic checkpoint (every 20 increments).
+    Backward Euler: the resumed steps are the ones the whole run took (BDF2 would restart
+    its history with one backward-Euler step)."""
+    settings = (*SETTINGS, "solver.time_scheme=backward_euler", "output.checkpoint_every=20")
+    run(CASE, tmp_path / "whole", *settings)
+    killed = 30
+
+    def record_step(self, row, original=Outputs.record_step):
+        if row["increment"] > killed:
+            raise KeyboardInterrupt  # the kill
+        original(self, row)
+
+    monkeypatch.setattr(Outputs, "record_step", record_step)
+    with pytest.raises(KeyboardInterrupt):
+        run(CASE, tmp_path / "first", *settings)
+    monkeypatch.undo()
+    state = json.loads((tmp_path / "first" / "checkpoint" / "state.json").read_text())
+    assert state["increment"] == 20 and not state["step_done"]
+    case = load_case(CASES / CASE, settings)
+    run_case(case, tmp_path / "second", restart=tmp_path / "first", plots=False)
+    whole, rest = readers.summary(tmp_path / "whole"), readers.summary(tmp_path / "second")
+    assert rest["increment"][0] == 21
+    np.testing.assert_allclose(rest["time_s"], whole["time_s"][21:], rtol=1e-12)
+    for column in COMPARED:
+        assert rest[column][-1] == pytest.approx(whole[column][-1], rel=1e-6), column
 
 
 def test_restart_after_a_failed_solve(tmp_path):
