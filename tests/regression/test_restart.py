@@ -33,6 +33,7 @@ def restarted(tmp_path, first_piece):
     return readers.summary(tmp_path / "second")
 
 
+@pytest.mark.parallel
 def test_restart_at_a_step_boundary(tmp_path):
     run(CASE, tmp_path / "whole", *SETTINGS)
     run(CASE, tmp_path / "first", *SETTINGS, INSERT_ONLY)
