@@ -219,6 +219,8 @@ class TimeLoop:
                 active = ActiveStep(cycle, index, step, t_start, soc_start)
                 holding = self.protocol.apply(step)
                 self._previous_dt = None  # the boundary data jump: restart the multistep scheme
+                if t_start == self.t:  # (not when resuming a step midway)
+                    self.ctrl.boundary_jump()
                 while self._advance(active, holding):
                     pass
                 dsoc = self.soc - active.soc_start

@@ -16,7 +16,12 @@ class StepController:
     def __init__(self, initial: float, minimum: float, maximum: float, easy: int = 3,
                  hard: int = 8):
         self.dt, self.minimum, self.maximum = initial, minimum, maximum
-        self.easy, self.hard = easy, hard
+        self.initial, self.easy, self.hard = initial, easy, hard
+
+    def boundary_jump(self) -> None:
+        """The boundary data jump (a new protocol step): start again from the initial Δt, as
+        after t = 0, instead of meeting the jump with the Δt grown over a smooth stretch."""
+        self.dt = min(self.dt, self.initial)
 
     def propose(self, remaining: float | None) -> float:
         dt = min(self.dt, self.maximum)
