@@ -221,7 +221,14 @@ class Model:
         dA = self.dA if self.ds_wetted is not None else None
         return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
                                              self.case.physics.mobility, self.dV, dA, self.j_in,
-                                             grad, C_inv)
+                                             grad, C_inv, self.relative_diffusivity(theta))
+
+    def relative_diffusivity(self, theta):
+        """D(θ)/D: the material's measured curve (piecewise linear), else 1."""
+        mat = self.case.materials["active"]
+        if mat.D_curve is None:
+            return 1
+        return tables.piecewise_linear(theta, *zip(*[(t, D / mat.D) for t, D in mat.D_curve]))
 
     def _flow_rule(self, F_e, theta, internal, tests) -> ufl.Form:
         """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the

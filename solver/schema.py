@@ -117,6 +117,9 @@ class Material(_Model):
     E: PosPressure = Field(description="Young's modulus of the host (θ = 0)")
     nu: float = Field(gt=-1, lt=0.5, description="Poisson's ratio of the host")
     D: Quantity("diffusivity", gt=0) = Field(description="diffusivity of the inserted species")
+    D_curve: Optional[list[tuple[float, Quantity("diffusivity", gt=0)]]] = Field(
+        None, description="concentration-dependent D(θ) as [[θ, D], ...] from θ = 0 (D) to 1, "
+                          "interpolated linearly; scales the whole flux (mobility M ∝ D(θ))")
     c_max: Quantity("concentration", gt=0) = Field(
         description="concentration at θ = 1, per unit reference (host) volume")
     Omega: Optional[Quantity("molar volume")] = Field(
@@ -197,6 +200,8 @@ class Material(_Model):
             _check_curve(self.E_curve, "E_curve", self.E, "E", lower=0.0)
         if self.nu_curve is not None:
             _check_curve(self.nu_curve, "nu_curve", self.nu, "nu", lower=-1.0, upper=0.5)
+        if self.D_curve is not None:
+            _check_curve(self.D_curve, "D_curve", self.D, "D", lower=0.0)
         return self
 
 
