@@ -100,6 +100,11 @@ class Model:
                 else [(0.0, 1.0), (1.0, mat.E_alloyed / mat.E)],
                 mat.nu_curve or [(0.0, mat.nu), (1.0, mat.nu_alloyed)])
 
+        self.phase_separation = None  # (χ, (λ/L)²) of the regular solution with gradient energy
+        if case.physics.phase_separation == "cahn_hilliard":
+            self.phase_separation = (fem.Constant(mesh, float(mat.interaction)),
+                                     fem.Constant(mesh, (mat.gradient_length / domain.length)**2))
+
         x = ufl.SpatialCoordinate(mesh)
         self.x = x
         self.weight = kinematics.weight(dim, x)
@@ -218,6 +223,9 @@ class Model:
             form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
             C_inv = None
         form += self.dV((mu_x - self.chem_scale * dpsi_dtheta) * r)
+        if self.phase_separation is not None:  # μ_x ∋ χ(1 − 2θ) − λ̂²∇²θ, weakly
+            chi, lam2 = self.phase_separation
+            form -= self.dV(chi * (1 - 2 * theta) * r + lam2 * ufl.dot(grad(theta), grad(r)))
         dA = self.dA if self.ds_wetted is not None else None
         return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
                                              self.case.physics.mobility, self.dV, dA, self.j_in,

@@ -150,6 +150,12 @@ class Material(_Model):
         None, description="reference plastic strain rate ε̇_0 of the overstress law")
     flow_exponent: Optional[float] = Field(
         None, ge=1, description="exponent m of ε̇_p = ε̇_0 <σ̄/σ_Y − 1>^m")
+    interaction: Optional[float] = Field(
+        None, description="regular-solution interaction χ (units of R_g T; phase separation "
+                          "for χ > 2), for phase_separation: cahn_hilliard")
+    gradient_length: Optional[Quantity("length", gt=0)] = Field(
+        None, description="Cahn–Hilliard gradient length λ = sqrt(κ c_max/(R_g T)); the "
+                          "interface is a few λ wide")
     Gc: Optional[Quantity("fracture energy", gt=0)] = Field(None, description="fracture energy")
 
     @model_validator(mode="before")
@@ -353,12 +359,19 @@ class Physics(_Model):
         "carries the modulus term of ∂ψ/∂θ)")
     mobility: Literal["dilute", "lattice_gas"] = Field(
         "lattice_gas", description="dilute: M = Dc/RT; lattice_gas: M = Dc(1-θ)/RT")
+    phase_separation: Literal["none", "cahn_hilliard"] = Field(
+        "none", description="cahn_hilliard: regular solution with gradient energy, μ/(R_g T) "
+        "= ln(θ/(1−θ)) + χ(1−2θ) − λ²∇²θ (mixed form); needs mobility: lattice_gas and "
+        "interaction (χ), gradient_length (λ) in the active material")
 
 
     @model_validator(mode="after")
     def _plastic_needs_finite(self) -> "Physics":
         if self.plasticity == "viscoplastic" and self.kinematics != "finite":
             fail("plasticity: viscoplastic needs kinematics: finite", key="plasticity")
+        if self.phase_separation == "cahn_hilliard" and self.mobility != "lattice_gas":
+            fail("phase_separation: cahn_hilliard needs mobility: lattice_gas (the regular "
+                 "solution is a lattice-gas model)", key="phase_separation")
         return self
 
 
@@ -482,6 +495,10 @@ class Case(_Model):
                 or active.nu_alloyed is None and active.nu_curve is None):
             fail("moduli: interpolated needs E_alloyed (or E_curve) and nu_alloyed (or nu_curve) "
                  "in the active material", key="physics.moduli")
+        if self.physics.phase_separation == "cahn_hilliard" and None in (
+                active.interaction, active.gradient_length):
+            fail("phase_separation: cahn_hilliard needs interaction and gradient_length in the "
+                 "active material", key="physics.phase_separation")
         if self.physics.plasticity == "viscoplastic":
             missing = [k for k in ("yield_stress", "flow_rate", "flow_exponent")
                        if getattr(active, k) is None]

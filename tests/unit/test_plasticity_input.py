@@ -53,3 +53,10 @@ def test_bad_moduli_curves(override, message):
     with pytest.raises(CaseError, match=message) as err:
         load_case(B1, [override])
     assert override.split("=")[0].split(".")[-1] in str(err.value)
+
+
+def test_cahn_hilliard_input():
+    with pytest.raises(CaseError, match="needs mobility: lattice_gas"):
+        load_case(B1, ["physics.phase_separation=cahn_hilliard", "physics.mobility=dilute"])
+    with pytest.raises(CaseError, match="needs interaction and gradient_length"):
+        load_case(B1, ["physics.phase_separation=cahn_hilliard"])
