@@ -76,8 +76,11 @@ class Model:
         coupling = case.physics.stress_coupling
         self.theta0 = fem.Constant(mesh, float(case.initial.soc))
         self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
-        # a measured V(θ)/V(0) replaces 1 + βθ (no swelling at all without stress coupling)
+        # measured tables [(θ, value)]: V(θ)/V(0) replacing 1 + βθ (no swelling at all without
+        # stress coupling) and D(θ)/D
         self.volume_curve = None if coupling == "none" else mat.volume_curve
+        self.diffusivity_curve = None if mat.D_curve is None else [
+            (t, D / mat.D) for t, D in mat.D_curve]
         # μ_x = (E/(R_g T c_max)) ∂ψ̂/∂θ (= −Ξσ̂_h in small strain, Ξ = ΩE/(R_g T))
         self.chem_scale = fem.Constant(mesh, mat.E / (self.scales.potential * mat.c_max)
                                        if coupling == "two_way" else 0.0)
@@ -152,7 +155,7 @@ class Model:
         """V(θ)/V(0) of the free material: 1 + βθ, or the material's measured volume curve."""
         if self.volume_curve is None:
             return 1 + self.beta * theta
-        return tables.piecewise_linear(theta, *zip(*self.volume_curve))
+        return tables.piecewise_linear(theta, self.volume_curve)
 
     def _swelling_jacobian(self, theta):
         """J_c = V(θ)/V(θ_0), the free swelling from the stress-free state θ_0."""
@@ -163,7 +166,7 @@ class Model:
         alloyed phase, or the material's measured curves (piecewise linear)."""
         if self.moduli is None:
             return self.lmbda, self.G
-        E, nu = (tables.piecewise_linear(theta, *zip(*curve)) for curve in self.moduli)
+        E, nu = (tables.piecewise_linear(theta, curve) for curve in self.moduli)
         return elasticity.lame(E, nu)
 
     def _F_p(self, internal):
@@ -233,10 +236,9 @@ class Model:
 
     def relative_diffusivity(self, theta):
         """D(θ)/D: the material's measured curve (piecewise linear), else 1."""
-        mat = self.case.materials["active"]
-        if mat.D_curve is None:
+        if self.diffusivity_curve is None:
             return 1
-        return tables.piecewise_linear(theta, *zip(*[(t, D / mat.D) for t, D in mat.D_curve]))
+        return tables.piecewise_linear(theta, self.diffusivity_curve)
 
     def _flow_rule(self, F_e, theta, internal, tests) -> ufl.Form:
         """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the

@@ -177,7 +177,7 @@ class Material(_Model):
     @model_validator(mode="after")
     def _volume(self) -> Material:
         if self.volume_curve is not None:
-            self._check_volume_curve()
+            _check_curve(self.volume_curve, "volume_curve", 1.0, "V/V0", lower=0.0)
             end = self.volume_curve[-1][1] - 1
             if self.Omega is None and self.expansion is None:
                 self.expansion = end
@@ -196,9 +196,6 @@ class Material(_Model):
             fail(f"Omega = {self.Omega:g} m^3/mol disagrees with expansion / c_max = "
                  f"{derived:g} m^3/mol; give only one of them", key="Omega")
         return self
-
-    def _check_volume_curve(self) -> None:
-        _check_curve(self.volume_curve, "volume_curve", 1.0, "V/V0", lower=0.0)
 
     @model_validator(mode="after")
     def _moduli_curves(self) -> Material:

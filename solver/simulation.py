@@ -119,17 +119,19 @@ class TimeLoop:
         self._resume = state
 
     def _steps(self):
-        """(cycle, index, step, t_start, soc_start) still to run, from the resume point."""
+        """(ActiveStep, starting) for the steps still to run, from the resume point; starting
+        is False for the step a checkpoint was taken in, which continues midway."""
         at = self._resume
         for cycle, index, step in self.protocol:
             if at is not None and at["cycle"] > 0:
                 position, resumed = (cycle, index), (at["cycle"], at["step"])
                 if position < resumed or (position == resumed and at["step_done"]):
                     continue
-                if position == resumed:  # the step the checkpoint was taken in
-                    yield cycle, index, step, at["step_t_start"], at["step_soc_start"]
+                if position == resumed:
+                    yield ActiveStep(cycle, index, step, at["step_t_start"],
+                                     at["step_soc_start"]), False
                     continue
-            yield cycle, index, step, self.t, self.soc
+            yield ActiveStep(cycle, index, step, self.t, self.soc), True
 
     # -- stepping ------------------------------------------------------------------------------------
     def _try(self, dt: float, holding: bool):
@@ -212,14 +214,13 @@ class TimeLoop:
         active = None
         open_cycle = self._resume["cycle"] if self._resume and self._resume["cycle"] else None
         try:
-            for cycle, index, step, t_start, soc_start in self._steps():
-                if open_cycle is not None and cycle != open_cycle:
+            for active, starting in self._steps():
+                if open_cycle is not None and active.cycle != open_cycle:
                     self._close_cycle(open_cycle)
-                open_cycle = cycle
-                active = ActiveStep(cycle, index, step, t_start, soc_start)
-                holding = self.protocol.apply(step)
+                open_cycle = active.cycle
+                holding = self.protocol.apply(active.step)
                 self._previous_dt = None  # the boundary data jump: restart the multistep scheme
-                if t_start == self.t:  # (not when resuming a step midway)
+                if starting:
                     self.ctrl.boundary_jump()
                 while self._advance(active, holding):
                     pass

@@ -12,8 +12,9 @@ extended linearly beyond the end points. It is exact at the knots and differenti
 import ufl
 
 
-def piecewise_linear(x, xs, ys) -> ufl.core.expr.Expr:
-    """The interpolant of the table (xs, ys) at the UFL expression ``x``."""
+def piecewise_linear(x, table) -> ufl.core.expr.Expr:
+    """The interpolant of ``table`` = [(x_k, y_k), ...] at the UFL expression ``x``."""
+    xs, ys = zip(*table)
     slopes = [(ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) for k in range(len(xs) - 1)]
     value = ys[0] + slopes[0] * (x - xs[0])
     for k in range(1, len(slopes)):
