@@ -51,6 +51,61 @@ def plot_volume(s: dict, folder: Path) -> Path:
     return _save(fig, folder / "volume_change.png")
 
 
+def _half_cycles(s: dict):
+    """(cycle, inserting, rows) for each stretch of rows with one sign of the current,
+    starting from the state before it (rests and holds at zero current are skipped)."""
+    sign = np.sign(np.nan_to_num(s["current_A"]))
+    start = None
+    for k in range(1, len(sign) + 1):
+        if start is not None and (k == len(sign) or sign[k] != sign[start]):
+            yield int(s["cycle"][start]), sign[start] > 0, np.arange(start - 1, k)
+            start = None
+        if k < len(sign) and start is None and sign[k] != 0:
+            start = k
+
+
+def plot_voltage(s: dict, folder: Path) -> Path:
+    """Voltage against the capacity passed in each half cycle; solid inserting, dashed
+    extracting, one colour per cycle."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for cycle, inserting, rows in _half_cycles(s):
+        q = np.abs(s["capacity_mAh_g"][rows] - s["capacity_mAh_g"][rows[0]])
+        ax.plot(q, s["voltage_V"][rows], "-" if inserting else "--", color=f"C{cycle - 1}",
+                label=f"cycle {cycle}, {'insertion' if inserting else 'extraction'}")
+    ax.set(xlabel="capacity (mAh/g)", ylabel="voltage vs metal (V)", title="Voltage")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _save(fig, folder / "voltage_capacity.png")
+
+
+def plot_dqdv(s: dict, folder: Path) -> Path:
+    """Differential capacity dQ/dV of each half cycle (insertion negative, extraction
+    positive); increments with |ΔV| < 1e-7 V are dropped."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for cycle, inserting, rows in _half_cycles(s):
+        q, v = s["capacity_mAh_g"][rows], s["voltage_V"][rows]
+        dq, dv = np.diff(q), np.diff(v)
+        keep = np.abs(dv) > 1e-7
+        ax.plot(0.5 * (v[1:] + v[:-1])[keep],
+                -np.abs(dq[keep] / dv[keep]) if inserting else np.abs(dq[keep] / dv[keep]),
+                "-" if inserting else "--", color=f"C{cycle - 1}", lw=0.8,
+                label=f"cycle {cycle}, {'insertion' if inserting else 'extraction'}")
+    ax.set(xlabel="voltage vs metal (V)", ylabel="dQ/dV (mAh/g/V)",
+           title="Differential capacity", yscale="symlog")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _save(fig, folder / "dqdv.png")
+
+
+def plot_overpotential(s: dict, folder: Path) -> Path:
+    """V − U_eq: the kinetic (and film) overpotential at the surface, against time."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(s["time_s"] / 3600, s["overpotential_V"] * 1e3, color="C3")
+    ax.set(xlabel="time (h)", ylabel="V − U_eq (mV)", title="Overpotential")
+    ax.grid(alpha=0.3)
+    return _save(fig, folder / "overpotential.png")
+
+
 def plot_profile(name: str, profile: dict, folder: Path) -> Path:
     times = np.unique(profile["time_s"])
     picks = times[np.linspace(0, len(times) - 1, min(len(times), 5)).astype(int)]
@@ -77,6 +132,8 @@ def plot_results(results_dir) -> list[Path]:
     folder.mkdir(exist_ok=True)
     s = readers.summary(results_dir)
     files = [plot_soc(s, folder), plot_stresses(s, folder), plot_volume(s, folder)]
+    if np.isfinite(s["voltage_V"]).any():
+        files += [plot_voltage(s, folder), plot_dqdv(s, folder), plot_overpotential(s, folder)]
     files += [plot_profile(n, p, folder) for n, p in readers.profiles(results_dir).items()
               if len(p["time_s"])]
     return files

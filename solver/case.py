@@ -143,7 +143,7 @@ def _report(err: ValidationError, file: Path, data: dict[str, Any], lines: dict[
         path = _clean_loc(e["loc"], data)
         ctx = e.get("ctx") or {}
         if "key" in ctx:
-            path = (*path, *ctx["key"].split("."))
+            path = (*path, *(int(k) if k.isdigit() else k for k in ctx["key"].split(".")))
         valid = []
         if e["type"] in ("extra_forbidden", "unknown_key"):
             valid = ctx.get("valid") or _valid_keys(path[:-1], data)
@@ -286,18 +286,29 @@ default filled in, SI numbers); `--set key.path=value` overrides any key
 (`--set protocol.steps.0.insert.c_rate=2`).
 """
 
-_STEPS = """Each item of `protocol.steps` has exactly one of `insert`, `extract`, `hold`, `rest`:
+_STEPS = """Each item of `protocol.steps` has exactly one of `insert`, `extract`, `hold`, `rest`,
+`sweep`, `cccv`, `gitt`:
 
 | form | meaning |
 |---|---|
-| `{insert: {c_rate: 1}, until: {soc: 0.95}}` | galvanostatic insertion (lithiation / sodiation) |
-| `{extract: {c_rate: C/2}, until: {soc: 0.05}}` | galvanostatic extraction |
-| `{hold: {theta: 0.9}, until: {time: 1 h}}` | potentiostatic: surface θ held (0 < theta < 1) |
-| `{rest: 10 min}` | no flux for the given time |
+| `{insert: {c_rate: C/10}, until: {voltage: 0.005 V}}` | constant current insertion (lithiation / sodiation) |
+| `{extract: {current: 0.1 A/g}, until: {voltage: 1.5 V}}` | constant current extraction |
+| `{hold: {voltage: 0.005 V}, until: {current: C/50}}` | constant voltage (Butler–Volmer at the surface) |
+| `{hold: {theta: 0.9}, until: {time: 1 h}}` | surface θ held (infinitely fast kinetics, 0 < theta < 1) |
+| `{rest: 10 min}` | no current for the given time |
+| `{sweep: {to: 0.005 V, rate: 0.1 mV/s}}` | linear voltage sweep from the present voltage |
+| `{cccv: {direction: insert, c_rate: C/10, voltage: 0.005 V}, until: {current: C/50}}` | constant current to the voltage, then held there until the `until` |
+| `{gitt: {direction: insert, c_rate: C/10, pulse: 10 min, rest: 1 h}, until: {voltage: 0.005 V}}` | pulses and rests until a pulse reaches the limit |
 
-`c_rate` is a number, `"2C"` or `"C/10"`; 1C fills the active material from θ = 0 to 1 in one
-hour. `until` takes `soc` (mean θ, 0 < soc < 1) and/or `time` (a time); the step ends at whichever
-is reached first. `until: {voltage: ...}` needs an OCV model and is not available in this version.
+A current (`c_rate` or `current`) is a C-rate (`1`, `"2C"`, `"C/10"`), a specific current per
+mass of active host (`"0.1 A/g"`) or a current density per wetted reference area
+(`"1 A/m^2"`). The C-rate is defined from the theoretical capacity of the active material:
+1C fills it from θ = 0 to 1 in one hour. `until` takes `soc` (mean θ, 0 < soc < 1), `time`,
+`voltage`, `current` (the magnitude, for voltage-controlled steps) and `capacity` (mAh/g
+passed in the step); the step ends at whichever is reached first, located exactly (limits not
+known in advance by refining the last time step). Voltages are against the metal counter
+electrode (Li/Li⁺, Na/Na⁺) and need an `ocv` and `exchange_current` in the active material.
+A current-controlled step also ends when θ reaches 0 or 1 on the surface (diffusion limit).
 """
 
 

@@ -22,7 +22,8 @@ from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
 from meshes.domain import tag_all_cells
-from solver.physics import elasticity, hyperelasticity, kinematics, plasticity, tables, transport
+from solver.physics import (electrochemistry, elasticity, hyperelasticity, kinematics,
+                            plasticity, tables, transport)
 from solver import solvers
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
@@ -128,6 +129,9 @@ class Model:
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
         self.swelling_jacobian = self._swelling_jacobian(self.theta)
         self.residual = self.weak_form(self.u, self.theta, self.mu_x, *self.internal)
+        self.ocv = mat.ocv
+        if self.ocv is not None:
+            self._electrochemistry(case, mat)
 
         self.bcs = self._displacement_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
@@ -136,11 +140,15 @@ class Model:
         # created one after another (tests, sweeps) from inheriting each other's options
         Model._count += 1
         tag = f"swellfem{Model._count}_"
-        self.problem = self._problem(self.residual, self.bcs, tag + "flux_", options)
-        self.hold_problem = None
-        if any(s.kind == "hold" for s in case.protocol.steps):
-            self.hold_problem = self._problem(self.residual, self.bcs + [self._hold_bc()],
-                                              tag + "hold_", options)
+        # one compiled problem per surface condition the protocol uses
+        steps = case.protocol.steps
+        self.problems = {"flux": self._problem(self.residual, self.bcs, tag + "flux_", options)}
+        if any(s.kind == "hold" and s.theta is not None for s in steps):
+            self.problems["theta"] = self._problem(self.residual, self.bcs + [self._hold_bc()],
+                                                   tag + "hold_", options)
+        if any(s.kind in ("sweep", "cccv") or s.voltage is not None for s in steps):
+            self.problems["voltage"] = self._problem(self.potentiostatic_residual, self.bcs,
+                                                     tag + "voltage_", options)
         self.reset_initial_state()
 
     def stress(self, u, theta, on_axis: bool = False):
@@ -203,12 +211,13 @@ class Model:
         psi = elasticity.strain_energy(eps - eps_c, lmbda, G)
         return ufl.diff(psi, eps), ufl.diff(psi, theta)
 
-    def weak_form(self, u, theta, mu_x, *internal) -> ufl.Form:
+    def weak_form(self, u, theta, mu_x, *internal, inflow=None) -> ufl.Form:
         """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions).
 
         ∫ S : δE(v) = 0 with S = σ, δE = ε(v) (small strain) or S = P, δE = Grad v (finite);
         μ_x = (E/(R_g T c_max)) ∂ψ/∂θ (= −Ξσ_h in small strain); Fickian flux, pulled back with
         C⁻¹ at finite strain; with plasticity the flow rule for F_p and ε̄_p, per cell.
+        ``inflow``: the surface flux ĵ (default the galvanostatic constant).
         """
         dim, x = self.dimension, self.x
         v, q, r, *tests = ufl.TestFunctions(self.W)
@@ -230,8 +239,9 @@ class Model:
             chi, lam2 = self.phase_separation
             form -= self.dV(chi * (1 - 2 * theta) * r + lam2 * ufl.dot(grad(theta), grad(r)))
         dA = self.dA if self.ds_wetted is not None else None
+        inflow = self.j_in if inflow is None else inflow
         return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
-                                             self.case.physics.mobility, self.dV, dA, self.j_in,
+                                             self.case.physics.mobility, self.dV, dA, inflow,
                                              grad, C_inv, self.relative_diffusivity(theta))
 
     def relative_diffusivity(self, theta):
@@ -239,6 +249,45 @@ class Model:
         if self.diffusivity_curve is None:
             return 1
         return tables.piecewise_linear(theta, self.diffusivity_curve)
+
+    def _electrochemistry(self, case, mat) -> None:
+        """Surface potentials and currents (physics.md 1f) as UFL of the state, in V and A/m².
+
+        ``local_voltage``: V = U_eq + η(i) − i R_film at the galvanostatic current density i;
+        ``surface_current``: the Butler–Volmer i at the applied potential; the potentiostatic
+        residual uses it as the inflow ĵ = i/(F D c_max/L)."""
+        chem = case.electrochemistry
+        mesh, f = self.mesh, FARADAY / self.scales.potential
+        self.applied_voltage = fem.Constant(mesh, 0.0)  # V vs the metal
+        self.branch = fem.Constant(mesh, 0.0)  # OCV branch: 0 insertion, 1 extraction
+        current_scale = FARADAY * mat.D * mat.c_max / self.scales.length  # A/m² per unit ĵ
+        _, dpsi = self._energy_derivatives(self.u, self.theta, self._F_p(self.internal))
+        mu_mech = self.chem_scale * dpsi  # units R_g T
+        U_eq = self.open_circuit_voltage(self.theta) - mu_mech / f
+        i0 = electrochemistry.exchange_current(
+            self.theta, mat.exchange_current,
+            chem.electrolyte_concentration / chem.reference_concentration)
+        i_cc = self.j_in * current_scale
+        self.equilibrium_voltage = U_eq
+        self.local_voltage = U_eq + electrochemistry.overpotential(i_cc, i0, f) \
+            - i_cc * chem.film_resistance
+        self.surface_current = electrochemistry.butler_volmer(self.applied_voltage - U_eq, i0, f)
+        self.potentiostatic_residual = self.weak_form(
+            self.u, self.theta, self.mu_x, *self.internal,
+            inflow=self.surface_current / current_scale)
+
+    def open_circuit_voltage(self, theta):
+        """U_ocv(θ) (V) of the branch selected by ``branch`` (0 insertion, 1 extraction)."""
+        f = FARADAY / self.scales.potential
+
+        def branch(b):
+            if b.table is not None:
+                return tables.piecewise_linear(theta, b.table)
+            return electrochemistry.staircase(theta, b.plateaus, b.width, b.log_slope, f)
+        inserting = branch(self.ocv.insertion)
+        if self.ocv.extraction is None:
+            return inserting
+        return (1 - self.branch) * inserting + self.branch * branch(self.ocv.extraction)
 
     def _flow_rule(self, F_e, theta, internal, tests) -> ufl.Form:
         """Backward-Euler viscoplastic flow, one equation set per cell (DG0), evaluated at the
@@ -327,7 +376,7 @@ class Model:
         self.w_n.x.array[:] = self.w.x.array
         self.w_nm1.x.array[:] = self.w.x.array
 
-    def solve_step(self, dtau: float, holding: bool, previous_dtau: float | None = None):
+    def solve_step(self, dtau: float, mode: str, previous_dtau: float | None = None):
         """One step of size Δτ from w_n: BDF2 when the size of the previous step of the same
         smooth stretch is given, else backward Euler. Returns (converged, Newton its, KSP its).
 
@@ -339,7 +388,7 @@ class Model:
             self.bdf.value[:] = ((1 + 2 * om) / (1 + om), -(1 + om), om**2 / (1 + om))
         else:
             self.bdf.value[:] = (1.0, -1.0, 0.0)
-        problem = self.hold_problem if holding else self.problem
+        problem = self.problems[mode]
         ok, its, kits = self._newton(problem)
         if not ok and problem.solver.getConvergedReason() == DIVERGED_LINEAR_SOLVE \
                 and self.preset == "direct":
@@ -363,7 +412,7 @@ class Model:
     def reject(self) -> None:
         """Back to the last accepted state, with fresh preconditioners for the retry."""
         self.w.x.array[:] = self.w_n.x.array
-        for problem in filter(None, (self.problem, self.hold_problem)):
+        for problem in self.problems.values():
             solvers.refresh(problem.solver, self.preset)
 
     @property

@@ -47,6 +47,14 @@ class Observables:
         self._theta_form = fem.form(model.dV(model.theta))
         self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = collapsed_dofs(model.W, 1)[1]
+        self._electrochemistry = None
+        if model.ocv is not None and self.wetted_area > 0:
+            # surface means (V) and the total Butler–Volmer current (A) of the modelled body
+            amps = S.length**2 * model.domain.body_factor
+            self._electrochemistry = {
+                "voltage": fem.form(model.dA(model.local_voltage / self.wetted_area)),
+                "equilibrium": fem.form(model.dA(model.equilibrium_voltage / self.wetted_area)),
+                "current": fem.form(model.dA(model.surface_current * amps))}
         self._plastic_dofs = collapsed_dofs(model.W, 4)[1] if model.plastic else None
 
     def _integral(self, form) -> float:
@@ -87,6 +95,26 @@ class Observables:
     def volume_change_pct(self) -> float:
         """ΔV/V in %: ∫(J − 1) dV / V (finite strain) or ∫ tr ε dV / V (small strain)."""
         return 100.0 * self._sum(self._dilatation_form) / self._volume
+
+    def voltage(self, mode: str) -> float:
+        """Electrode potential (V vs the metal): the applied one under voltage control, else
+        the surface mean of U_eq + η − i R_film at the imposed current; NaN without an OCV."""
+        if self._electrochemistry is None:
+            return float("nan")
+        if mode == "voltage":
+            return float(self.model.applied_voltage.value)
+        return self._sum(self._electrochemistry["voltage"])
+
+    def equilibrium_voltage(self) -> float:
+        """Surface mean of U_eq = U_ocv(θ_s) + stress shift (V); NaN without an OCV."""
+        if self._electrochemistry is None:
+            return float("nan")
+        return self._sum(self._electrochemistry["equilibrium"])
+
+    def surface_current(self) -> float:
+        """Butler–Volmer current at the applied potential through the whole body (A, > 0
+        inserting)."""
+        return self._sum(self._electrochemistry["current"])
 
     def _sum(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)

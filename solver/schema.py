@@ -6,6 +6,7 @@ All dimensional values are SI floats after validation (m, s, Pa, mol/m^3, K, ...
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, Optional, Union, get_args
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic_core import PydanticCustomError
 
 from solver import materials as library
-from solver.units import KINDS, Quantity, parse_c_rate, to_si
+from solver.units import KINDS, Quantity, parse_c_rate, parse_current, to_si
 
 
 def fail(message: str, key: str | None = None) -> NoReturn:
@@ -108,6 +109,47 @@ Geometry = Annotated[Union[SphereGeometry, BoxGeometry], Field(discriminator="ki
 
 
 # ---------------------------------------------------------------- materials
+Voltage = Quantity("voltage")
+
+
+class OcvBranch(_Model):
+    """One branch of the open-circuit voltage U(θ) vs the metal: a smooth staircase from
+    plateaus, or a table interpolated linearly."""
+
+    plateaus: Optional[list[tuple[float, Voltage]]] = Field(
+        None, description="[[θ_end, U], ...]: plateau voltages in order of θ, each up to its θ_end "
+                          "(the last θ_end = 1); smooth steps of width `width` between them")
+    width: float = Field(0.01, gt=0, description="width of the steps between plateaus (in θ)")
+    log_slope: float = Field(
+        0.3, ge=0, description="amplitude a of −a (R_g T/F) ln(θ/(1−θ)) added to the plateaus "
+                               "(slopes them, and U → ±∞ at θ = 0, 1; a = 1: ideal solution)")
+    table: Optional[list[tuple[float, Voltage]]] = Field(
+        None, description="[[θ, U], ...] from θ = 0 to 1, interpolated linearly")
+
+    @model_validator(mode="after")
+    def _one(self) -> OcvBranch:
+        if (self.plateaus is None) == (self.table is None):
+            fail("give either plateaus or table")
+        points = self.plateaus or self.table
+        theta = [t for t, _ in points]
+        if any(b <= a for a, b in zip(theta, theta[1:])) or not 0 <= theta[0] or theta[-1] != 1:
+            fail(f"θ must increase strictly and end at 1; given {theta}",
+                 key="plateaus" if self.plateaus else "table")
+        if self.table is not None and (theta[0] != 0 or len(theta) < 2):
+            fail(f"a table runs from θ = 0 to 1 (at least two points); given {theta}",
+                 key="table")
+        return self
+
+
+class Ocv(_Model):
+    """Open-circuit voltage vs the metal counter electrode, with hysteresis when the two
+    branches differ. The branch follows the direction of the current (rests keep it)."""
+
+    insertion: OcvBranch = Field(description="U(θ) while inserting (lithiation, sodiation)")
+    extraction: Optional[OcvBranch] = Field(
+        None, description="U(θ) while extracting; null = the insertion branch (no hysteresis)")
+
+
 class Material(_Model):
     """Material properties; in YAML `{from: LIBRARY-NAME, <overrides>}` or fully inline."""
 
@@ -157,6 +199,11 @@ class Material(_Model):
         None, description="Cahn–Hilliard gradient length λ = sqrt(κ c_max/(R_g T)); the "
                           "interface is a few λ wide")
     Gc: Optional[Quantity("fracture energy", gt=0)] = Field(None, description="fracture energy")
+    ocv: Optional[Ocv] = Field(None, description="open-circuit voltage vs the metal; needed for "
+                                                 "voltage output and voltage-controlled steps")
+    exchange_current: Optional[Quantity("current density", gt=0)] = Field(
+        None, description="Butler–Volmer exchange current density i_0 at θ_s = 1/2 and the "
+                          "reference electrolyte concentration (needed with ocv)")
 
     @model_validator(mode="before")
     @classmethod
@@ -198,6 +245,13 @@ class Material(_Model):
         return self
 
     @model_validator(mode="after")
+    def _kinetics(self) -> Material:
+        if self.ocv is not None and self.exchange_current is None:
+            fail("an ocv needs the exchange_current i_0 of the Butler–Volmer kinetics, e.g. "
+                 "1 A/m^2", key="exchange_current")
+        return self
+
+    @model_validator(mode="after")
     def _moduli_curves(self) -> Material:
         if self.E_curve is not None:
             _check_curve(self.E_curve, "E_curve", self.E, "E", lower=0.0)
@@ -222,8 +276,17 @@ def _check_curve(curve, key: str, start: float, what: str, lower: float,
 
 
 # ---------------------------------------------------------------- protocol
-StepKind = Literal["insert", "extract", "hold", "rest"]
+StepKind = Literal["insert", "extract", "hold", "rest", "sweep", "cccv", "gitt"]
 STEP_KINDS: tuple[str, ...] = get_args(StepKind)
+CurrentValue = tuple[float, Literal["C", "A/kg", "A/m^2"]]
+# keys of each step kind's body; the until keys every kind but rest accepts
+STEP_BODIES = {
+    "insert": ("c_rate", "current"), "extract": ("c_rate", "current"),
+    "hold": ("theta", "voltage"), "sweep": ("to", "rate"),
+    "cccv": ("direction", "c_rate", "current", "voltage"),
+    "gitt": ("direction", "c_rate", "current", "pulse", "rest"),
+}
+UNTIL_KEYS = ("soc", "time", "voltage", "current", "capacity")
 
 
 def _at(key: str, convert: Any, value: Any) -> Any:
@@ -249,8 +312,8 @@ def _only(body: Any, key: str | None, valid: Sequence[str]) -> dict[str, Any]:
     return body
 
 
-def _time(value: Any) -> float:
-    return to_si(KINDS["time"], value)
+def _si(kind: str) -> Any:
+    return partial(to_si, KINDS[kind])
 
 
 def _step_from_yaml(data: dict[str, Any]) -> dict[str, Any]:
@@ -261,37 +324,68 @@ def _step_from_yaml(data: dict[str, Any]) -> dict[str, Any]:
     kind = kinds[0]
     _only(data, None, [kind] if kind == "rest" else [kind, "until"])
     if kind == "rest":
-        return {"kind": kind, "until_time": _at("rest", _time, data[kind])}
+        return {"kind": kind, "until_time": _at("rest", _si("time"), data[kind])}
+    body = _only(data[kind], kind, STEP_BODIES[kind])
     flat: dict[str, Any] = {"kind": kind}
-    if kind == "hold":
-        flat["theta"] = _at("hold.theta", float, _only(data[kind], kind, ["theta"]).get("theta"))
-    else:
-        flat["c_rate"] = _at(f"{kind}.c_rate", parse_c_rate,
-                             _only(data[kind], kind, ["c_rate"]).get("c_rate"))
-    until = _only(data.get("until", {}), "until", ["soc", "time", "voltage"])
-    if "voltage" in until:
-        fail("voltage limits need an OCV model, not available in this version; use soc or time",
-             key="until.voltage")
-    if "soc" in until:
-        flat["until_soc"] = _at("until.soc", float, until["soc"])
-    if "time" in until:
-        flat["until_time"] = _at("until.time", _time, until["time"])
+    if "c_rate" in body and "current" in body:
+        fail("give either c_rate or current, not both", key=f"{kind}.current")
+    if "c_rate" in body:
+        flat["current"] = (_at(f"{kind}.c_rate", parse_c_rate, body["c_rate"]), "C")
+    elif "current" in body:
+        flat["current"] = _at(f"{kind}.current", parse_current, body["current"])
+    converters = {"theta": float, "voltage": _si("voltage"), "to": _si("voltage"),
+                  "rate": _si("scan rate"), "pulse": _si("time"), "rest": _si("time"),
+                  "direction": str}
+    for key, convert in converters.items():
+        if key in body:
+            flat[key] = _at(f"{kind}.{key}", convert, body[key])
+    until = _only(data.get("until", {}), "until", UNTIL_KEYS)
+    until_converters = {"soc": float, "time": _si("time"), "voltage": _si("voltage"),
+                        "current": parse_current, "capacity": _si("specific capacity")}
+    for key, convert in until_converters.items():
+        if key in until:
+            flat[f"until_{key}"] = _at(f"until.{key}", convert, until[key])
     return flat
 
 
 class Step(_Model):
-    """One protocol step (Python side: kind, c_rate, theta, until_soc, until_time [s])."""
+    """One protocol step (Python side: flat fields in SI, currents as (value, unit))."""
 
     kind: StepKind
-    c_rate: Optional[float] = Field(None, description="C-rate (1C fills θ 0 -> 1 in one hour)")
+    current: Optional[CurrentValue] = Field(
+        None, description="applied current: C-rate (1C fills θ 0 -> 1 in one hour), A/kg of "
+                          "active host or A/m² of wetted reference area")
     theta: Optional[float] = Field(None, description="surface site fraction held (hold)")
+    voltage: Optional[float] = Field(None, description="electrode potential held [V] (hold, "
+                                                       "the CV part of cccv)")
+    direction: Optional[Literal["insert", "extract"]] = Field(
+        None, description="current direction of cccv and gitt")
+    to: Optional[float] = Field(None, description="end potential of a sweep [V]")
+    rate: Optional[float] = Field(None, gt=0, description="sweep rate [V/s]")
+    pulse: Optional[float] = Field(None, gt=0, description="GITT pulse duration [s]")
+    rest: Optional[float] = Field(None, gt=0, description="GITT rest after each pulse [s]")
     until_soc: Optional[float] = Field(None, description="end when the mean θ reaches this")
     until_time: Optional[float] = Field(None, description="step duration [s]")
+    until_voltage: Optional[float] = Field(None, description="end at this potential [V]")
+    until_current: Optional[CurrentValue] = Field(
+        None, description="end when the current magnitude falls to this (CV holds)")
+    until_capacity: Optional[float] = Field(
+        None, gt=0, description="end when this capacity [mAh/g] has passed in the step")
 
     @model_validator(mode="before")
     @classmethod
     def _from_yaml(cls, data: Any) -> Any:
         return _step_from_yaml(data) if isinstance(data, dict) and "kind" not in data else data
+
+    @property
+    def c_rate(self) -> float | None:
+        """The applied current as a C-rate when given so."""
+        return self.current[0] if self.current and self.current[1] == "C" else None
+
+    @property
+    def sign(self) -> int:
+        """+1 inserting, −1 extracting, 0 otherwise (rest, hold, sweep)."""
+        return {"insert": 1, "extract": -1}.get(self.direction or self.kind, 0)
 
     @model_validator(mode="after")
     def _check(self) -> Step:
@@ -301,27 +395,63 @@ class Step(_Model):
                 fail(f"a rest needs a positive duration, e.g. 10 min; given {self.until_time}",
                      key="rest")
             return self
-        if k == "hold" and not (self.theta is not None and 0 < self.theta < 1):
+        needs = {"insert": ["current"], "extract": ["current"], "sweep": ["to", "rate"],
+                 "cccv": ["direction", "current", "voltage"],
+                 "gitt": ["direction", "current", "pulse", "rest"]}.get(k, [])
+        for key in needs:
+            if getattr(self, key) is None:
+                fail(f"{k} needs {key}; e.g. {_STEP_EXAMPLES[k]}", key=f"{k}.{key}")
+        if self.current is not None and self.current[0] <= 0:
+            fail(f"the current must be > 0 (the step kind gives its direction); given "
+                 f"{self.current[0]}", key=f"{k}.current")
+        if k == "hold" and (self.theta is None) == (self.voltage is None):
+            fail("hold needs exactly one of theta (surface site fraction) and voltage",
+                 key="hold")
+        if k == "hold" and self.theta is not None and not 0 < self.theta < 1:
             fail(f"hold needs 0 < theta < 1; given {self.theta}", key="hold.theta")
-        if k != "hold" and not (self.c_rate is not None and self.c_rate > 0):
-            fail(f"{k} needs a c_rate > 0, e.g. 1, '2C' or 'C/10'; given {self.c_rate}",
-                 key=f"{k}.c_rate")
-        if self.until_soc is None and self.until_time is None:
-            fail(f"{k} needs an end condition: until: {{soc: ...}} or until: {{time: ...}}")
+        ends = ("until_soc", "until_time", "until_voltage", "until_current", "until_capacity")
+        if k not in ("sweep", "gitt") and all(getattr(self, e) is None for e in ends):
+            fail(f"{k} needs an end condition: until: {{soc | time | voltage | current | "
+                 "capacity: ...}")
+        if k == "gitt" and self.until_soc is None and self.until_voltage is None:
+            fail("gitt needs until: {voltage: ...} or until: {soc: ...} to stop pulsing")
         if self.until_soc is not None and not 0 < self.until_soc < 1:
             fail(f"until soc must lie strictly between 0 and 1 to be reachable; given "
                  f"{self.until_soc}", key="until.soc")
         if self.until_time is not None and self.until_time <= 0:
             fail(f"until time must be > 0; given {self.until_time} s", key="until.time")
+        if self.until_current is not None and k not in ("hold", "cccv", "sweep"):
+            fail("until current ends a voltage-controlled step (hold, cccv, sweep); a "
+                 f"{k} step fixes the current", key="until.current")
         return self
 
     def to_yaml(self) -> dict[str, Any]:
         """The YAML form of this step (SI numbers)."""
         if self.kind == "rest":
             return {"rest": self.until_time}
-        body = {"theta": self.theta} if self.kind == "hold" else {"c_rate": self.c_rate}
-        until = {"soc": self.until_soc, "time": self.until_time}
+        body = {k: getattr(self, k) for k in STEP_BODIES[self.kind]
+                if k != "c_rate" and getattr(self, k) is not None}
+        if "current" in body:
+            body["current"] = _current_text(self.current)
+        until = {k: getattr(self, f"until_{k}") for k in UNTIL_KEYS}
+        if until["current"] is not None:
+            until["current"] = _current_text(until["current"])
         return {self.kind: body, "until": {k: v for k, v in until.items() if v is not None}}
+
+
+_STEP_EXAMPLES = {
+    "insert": "{insert: {c_rate: C/10}, until: {voltage: 0.005 V}}",
+    "extract": "{extract: {current: 0.1 A/g}, until: {voltage: 1.5 V}}",
+    "sweep": "{sweep: {to: 0.005 V, rate: 0.1 mV/s}}",
+    "cccv": "{cccv: {direction: insert, c_rate: C/10, voltage: 0.005 V}, until: {current: C/50}}",
+    "gitt": "{gitt: {direction: insert, c_rate: C/10, pulse: 10 min, rest: 1 h}, "
+            "until: {voltage: 0.005 V}}",
+}
+
+
+def _current_text(current: tuple[float, str]) -> str | float:
+    value, unit = current
+    return value if unit == "C" else f"{value!r} {unit}"
 
 
 class Protocol(_Model):
@@ -336,6 +466,18 @@ class Initial(_Model):
     """Uniform initial state; the body is stress-free there."""
 
     soc: float = Field(0.0, ge=0, lt=1, description="initial site fraction θ")
+
+
+class Electrochemistry(_Model):
+    """The electrolyte side of the Butler–Volmer condition (physics.md 1f)."""
+
+    electrolyte_concentration: Quantity("concentration", gt=0) = Field(
+        1000.0, description="salt concentration c_e; i_0 ∝ sqrt(c_e / reference_concentration)")
+    reference_concentration: Quantity("concentration", gt=0) = Field(
+        1000.0, description="c_e at which the material's exchange_current was given")
+    film_resistance: Quantity("area resistance", ge=0) = Field(
+        0.0, description="area-specific resistance R_film of a surface film (SEI): the voltage "
+                         "of current-controlled steps carries the ohmic drop −i R_film")
 
 
 class Physics(_Model):
@@ -471,6 +613,8 @@ class Case(_Model):
     materials: dict[str, Material] = Field(description="materials by role; 'active' is required")
     initial: Initial = Field(default_factory=Initial, description="initial state")
     physics: Physics = Field(default_factory=Physics, description="physics switches")
+    electrochemistry: Electrochemistry = Field(
+        default_factory=Electrochemistry, description="electrolyte and surface film")
     temperature: Quantity("temperature", gt=0) = Field(298.15, description="temperature")
     protocol: Protocol = Field(description="cycling protocol")
     solver: SolverSpec = Field(default_factory=SolverSpec, description="solver settings")
@@ -502,6 +646,16 @@ class Case(_Model):
             if missing:
                 fail(f"plasticity: viscoplastic needs {', '.join(missing)} in the active "
                      "material", key="materials.active")
+        for i, step in enumerate(self.protocol.steps):
+            voltage_controlled = step.kind in ("sweep", "cccv") or step.voltage is not None
+            if active.ocv is None and (voltage_controlled or step.until_voltage is not None):
+                fail(f"step {i} uses a voltage, which needs an ocv (and exchange_current) in the "
+                     "active material, e.g. from: Sn-Na", key=f"protocol.steps.{i}")
+            if voltage_controlled and self.electrochemistry.film_resistance > 0:
+                fail(f"step {i} controls the voltage, which with a film_resistance > 0 is not "
+                     "implemented (the Butler–Volmer current would be implicit in its own "
+                     "ohmic drop); use current-controlled steps or film_resistance: 0",
+                     key="electrochemistry.film_resistance")
         if isinstance(self.geometry, BoxGeometry) and not self.geometry.wetted and any(
                 s.kind != "rest" for s in self.protocol.steps):
             fail("the protocol inserts or extracts but no face is wetted; list faces in wetted, "

@@ -15,7 +15,7 @@ from solver.errors import SolveFailed
 from solver.model import FARADAY, Model
 from solver.observables import Observables, RadialProbe
 from solver.output import Outputs, read_checkpoint
-from solver.protocol import SOC_TOL, ActiveStep, Protocol
+from solver.protocol import TOLERANCE, ActiveStep, Protocol, phases
 from solver.stepping import StepController
 
 MAX_EVENT_REFINEMENTS = 30
@@ -60,7 +60,8 @@ def versions() -> dict:
 
 
 class TimeLoop:
-    """Advances the model through the protocol: set step → solve → accept or cut back → notify."""
+    """Advances the model through the protocol: set phase → solve → accept or cut back →
+    notify."""
 
     def __init__(self, case, model: Model, observables: Observables, outputs: Outputs):
         self.case, self.model, self.obs, self.out = case, model, observables, outputs
@@ -75,7 +76,11 @@ class TimeLoop:
         # SI conversions of whole-body quantities
         self.body_moles = mat.c_max * self.volume * S.length ** 3 * model.domain.body_factor
         self.capacity_per_soc = mat.c_max * FARADAY / (3600.0 * mat.density)  # mAh/g at θ̄ = 1
+        self.one_c_A = FARADAY * self.body_moles / 3600.0  # current of 1C
         self.t, self.increment, self.soc = 0.0, 0, observables.soc()
+        self.mode = "flux"
+        self.voltage = observables.voltage(self.mode)
+        self.current = 0.0  # A, > 0 inserting, mean over the last increment
         self.stats = {"newton_iterations": 0, "ksp_iterations": 0, "rejected_steps": 0,
                       "events": []}
         self._last_field_time = None
@@ -83,13 +88,16 @@ class TimeLoop:
         self._previous_dt = None  # last accepted step of the current smooth stretch (BDF2)
         self.cycle_soc = {"in": 0.0, "out": 0.0}  # SOC moved in and out in the open cycle
         self._resume = None  # checkpoint state to continue from (restart)
+        self._end = None  # why the last phase ended
 
     # -- notifications -----------------------------------------------------------------------------
-    def _row(self, active, dt, soc_before, its, kits) -> dict:
+    def _row(self, active, dt, its, kits) -> dict:
+        equilibrium = self.obs.equilibrium_voltage()
         row = {"time_s": self.t, "step": active.index if active else 0,
                "cycle": active.cycle if active else 0, "increment": self.increment,
                "soc": self.soc, "capacity_mAh_g": self.soc * self.capacity_per_soc,
-               "current_A": FARADAY * self.body_moles * (self.soc - soc_before) / dt if dt else 0.0,
+               "current_A": self.current, "voltage_V": self.voltage,
+               "equilibrium_voltage_V": equilibrium, "overpotential_V": self.voltage - equilibrium,
                "volume_change_pct": self.obs.volume_change_pct(),
                "newton_iterations": its, "ksp_iterations": kits, "dt_s": dt}
         row.update(self.obs.extrema())
@@ -102,114 +110,167 @@ class TimeLoop:
             self._last_field_time = self.t
 
     def checkpoint(self, active, done: bool) -> None:
-        """Last accepted state and where the protocol stands (``done``: the step is over)."""
+        """Last accepted state and where the protocol stands (``done``: the phase is over)."""
         self.out.write_checkpoint({
             "time_s": self.t, "increment": self.increment, "soc": self.soc,
             "cycle": active.cycle if active else 0, "step": active.index if active else 0,
+            "phase": active.phase_index if active else 0,
             "step_done": done, "step_t_start": active.t_start if active else 0.0,
             "step_soc_start": active.soc_start if active else self.soc,
+            "step_v_start": active.v_start if active else self.voltage,
+            "voltage_V": self.voltage, "current_A": self.current, "end": self._end,
             "cycle_soc_in": self.cycle_soc["in"], "cycle_soc_out": self.cycle_soc["out"],
             "dt_s": self.ctrl.dt})
 
     def resume(self, state: dict) -> None:
         """Continue from a checkpoint's position (the model already holds its state)."""
         self.t, self.increment, self.soc = state["time_s"], state["increment"], state["soc"]
+        self.voltage, self.current = state["voltage_V"], state["current_A"]
+        self._end = state["end"]
         self.ctrl.dt = state["dt_s"]
         self.cycle_soc = {"in": state["cycle_soc_in"], "out": state["cycle_soc_out"]}
         self._resume = state
 
     def _steps(self):
-        """(ActiveStep, starting) for the steps still to run, from the resume point; starting
-        is False for the step a checkpoint was taken in, which continues midway."""
+        """(ActiveStep, starting) for the phases still to run, from the resume point; starting
+        is False for the phase a checkpoint was taken in, which continues midway."""
         at = self._resume
+        resumed = (at["cycle"], at["step"], at["phase"]) if at and at["cycle"] else None
         for cycle, index, step in self.protocol:
-            if at is not None and at["cycle"] > 0:
-                position, resumed = (cycle, index), (at["cycle"], at["step"])
-                if position < resumed or (position == resumed and at["step_done"]):
+            for k, phase in enumerate(phases(step)):
+                position = (cycle, index, k)
+                if resumed and position <= resumed:
+                    if position == resumed and not at["step_done"]:
+                        yield ActiveStep(cycle, index, step, at["step_t_start"],
+                                         at["step_soc_start"], phase, k,
+                                         at["step_v_start"]), False
+                    elif position == resumed and self._gitt_over(step, phase, at["step_done"]):
+                        break
                     continue
-                if position == resumed:
-                    yield ActiveStep(cycle, index, step, at["step_t_start"],
-                                     at["step_soc_start"]), False
-                    continue
-            yield ActiveStep(cycle, index, step, self.t, self.soc), True
+                yield ActiveStep(cycle, index, step, self.t, self.soc, phase, k,
+                                 self.voltage), True
+                if self._gitt_over(step, phase, True):
+                    break
+
+    def _gitt_over(self, step, phase, done: bool) -> bool:
+        """A GITT ends when a pulse ends on the step's voltage or SOC limit, not its length."""
+        return step.kind == "gitt" and phase.kind != "rest" and done and self._end != "time"
 
     # -- stepping ------------------------------------------------------------------------------------
-    def _try(self, dt: float, holding: bool):
+    def _try(self, active, dt: float):
         t0 = self.model.scales.time
+        self.protocol.prepare(active, self.t + dt)
         previous = self._previous_dt / t0 if self._bdf2 and self._previous_dt else None
-        ok, its, kits = self.model.solve_step(dt / t0, holding, previous)
+        ok, its, kits = self.model.solve_step(dt / t0, self.mode, previous)
         self.stats["newton_iterations"] += its
         self.stats["ksp_iterations"] += kits
         return ok, its, kits
 
-    def _advance(self, active, holding: bool) -> bool:
-        """One accepted increment of the active step. False when the step is over."""
-        remaining = self.protocol.remaining(active, self.t, self.soc)
-        if remaining == 0.0 or (remaining is None and Protocol.reached(active, self.soc)):
+    def _measure(self, name: str, active) -> float:
+        """An event quantity of the state just solved (the current as a magnitude in A)."""
+        if name == "soc":
+            return self.obs.soc()
+        if name == "capacity":
+            return abs(self.obs.soc() - active.soc_start) * self.capacity_per_soc
+        if name == "voltage":
+            return self.obs.voltage(self.mode)
+        return abs(self.obs.surface_current())
+
+    def _before(self, name: str, active) -> float:
+        """The event quantity at the last accepted state."""
+        return {"soc": self.soc, "voltage": self.voltage, "current": abs(self.current),
+                "capacity": abs(self.soc - active.soc_start) * self.capacity_per_soc}[name]
+
+    def _advance(self, active) -> bool:
+        """One accepted increment of the active phase. False when the phase is over (the
+        reason is left in ``_end``)."""
+        remaining, limit = self.protocol.remaining(active, self.t, self.soc,
+                                                   self.capacity_per_soc)
+        if remaining == 0.0:
+            self._end = limit
             return False
         dt = self.ctrl.propose(remaining)
-        ok, its, kits = self._try(dt, holding)
+        ok, its, kits = self._try(active, dt)
         if not ok:
             self.model.reject()
             self.stats["rejected_steps"] += 1
             self._previous_dt = None
             self.ctrl.rejected(dt)
             return True
-        soc_new = self.obs.soc()
-        fraction = Protocol.crossing(active, self.soc, soc_new)
-        if fraction is not None and abs(soc_new - active.step.until_soc) > SOC_TOL:
-            dt, soc_new, its, kits = self._refine_crossing(active, dt, soc_new, fraction, holding)
-        soc_before = self.soc
+        event = self._first_crossing(active)
+        if event is not None:
+            dt, its, kits = self._refine(active, dt, *event)
+        soc_before, soc_new = self.soc, self.obs.soc()
+        voltage = self.obs.voltage(self.mode)
         self.model.accept()
         self._previous_dt = dt
         self.t += dt
         self.increment += 1
-        self.soc = soc_new
+        self.soc, self.voltage = soc_new, voltage
+        self.current = FARADAY * self.body_moles * (soc_new - soc_before) / dt
         self.ctrl.accepted(its)
         self.obs.update()
-        self.out.record_step(self._row(active, dt, soc_before, its, kits))
+        self.out.record_step(self._row(active, dt, its, kits))
         if self.increment % self.case.output.fields.every == 0:
             self._fields_and_probes()
         if self.increment % self.case.output.checkpoint_every == 0:
             self.checkpoint(active, done=False)
+        if event is not None:
+            self._end = event[0]
+            return False
         return not self._saturated(active)
 
-    def _refine_crossing(self, active, dt, soc_new, fraction, holding):
-        """Secant search for the step size that lands on the step's SOC limit."""
-        target = active.step.until_soc
-        lo, soc_lo, hi, soc_hi = 0.0, self.soc, dt, soc_new
-        its = kits = 0
+    def _first_crossing(self, active):
+        """(name, target, before, after) of the event the last trial step crossed first."""
+        crossed = []
+        for name, target in self.protocol.events(active, self.one_c_A).items():
+            before, after = self._before(name, active), self._measure(name, active)
+            if (after - target) * (before - target) <= 0 and after != before:
+                crossed.append(((target - before) / (after - before), name, target, before,
+                                after))
+        return min(crossed)[1:] if crossed else None
+
+    def _refine(self, active, dt, name, target, before, after):
+        """Regula falsi (Illinois) on the step size for the step that lands on an event."""
+        tol = TOLERANCE[name] * (abs(target) if name == "current" else 1.0)
+        lo, f_lo, hi, f_hi = 0.0, before - target, dt, after - target
+        side = 0
         for _ in range(MAX_EVENT_REFINEMENTS):
-            trial = lo + (hi - lo) * (target - soc_lo) / (soc_hi - soc_lo)
-            ok, its, kits = self._try(trial, holding)
+            trial = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+            ok, its, kits = self._try(active, trial)
             if not ok:
-                raise SolveFailed("the solve failed while locating the SOC limit of a hold step")
-            soc = self.obs.soc()
-            if abs(soc - target) <= SOC_TOL:
-                return trial, soc, its, kits
-            if (soc - target) * (soc_lo - target) > 0:
-                lo, soc_lo = trial, soc
+                raise SolveFailed(f"the solve failed while locating the {name} limit "
+                                  f"{target:g} of step {active.index}")
+            f = self._measure(name, active) - target
+            if abs(f) <= tol:
+                return trial, its, kits
+            if f * f_lo > 0:
+                lo, f_lo = trial, f
+                f_hi, side = (f_hi / 2, side) if side == -1 else (f_hi, -1)
             else:
-                hi, soc_hi = trial, soc
-        return trial, soc, its, kits
+                hi, f_hi = trial, f
+                f_lo, side = (f_lo / 2, side) if side == 1 else (f_lo, 1)
+        raise SolveFailed(f"the {name} limit {target:g} of step {active.index} was not located "
+                          f"within {MAX_EVENT_REFINEMENTS} refinements")
 
     def _saturated(self, active) -> bool:
         """End an insertion/extraction early when θ leaves (0, 1): the diffusion-limited state
         where a cell would hit its voltage cut-off."""
-        kind = active.step.kind
+        sign = active.phase.sign
         lo, hi = self.obs.theta_range()
-        if (kind == "insert" and hi >= 1.0) or (kind == "extract" and lo <= 0.0):
+        if (sign > 0 and hi >= 1.0) or (sign < 0 and lo <= 0.0):
             self.stats["events"].append(
                 {"time_s": self.t, "cycle": active.cycle, "step": active.index,
-                 "event": f"θ reached {'1' if kind == 'insert' else '0'} on the surface "
+                 "event": f"θ reached {'1' if sign > 0 else '0'} on the surface "
                           f"(diffusion-limited); step ended at SOC {self.soc:.4f}"})
+            self._end = "saturated"
             return True
         return False
 
     def run(self) -> None:
         self.obs.update()
         if self._resume is None:
-            self.out.record_step(self._row(None, 0.0, self.soc, 0, 0))
+            self.out.record_step(self._row(None, 0.0, 0, 0))
         self._fields_and_probes()
         active = None
         open_cycle = self._resume["cycle"] if self._resume and self._resume["cycle"] else None
@@ -218,11 +279,12 @@ class TimeLoop:
                 if open_cycle is not None and active.cycle != open_cycle:
                     self._close_cycle(open_cycle)
                 open_cycle = active.cycle
-                holding = self.protocol.apply(active.step)
+                self.mode = self.protocol.apply(active)
                 self._previous_dt = None  # the boundary data jump: restart the multistep scheme
                 if starting:
                     self.ctrl.boundary_jump()
-                while self._advance(active, holding):
+                self._end = None
+                while self._advance(active):
                     pass
                 dsoc = self.soc - active.soc_start
                 self.cycle_soc["in" if dsoc > 0 else "out"] += abs(dsoc)

@@ -37,6 +37,12 @@ KINDS: dict[str, QuantityKind] = {
         QuantityKind("density", "kg/m^3", "7287 kg/m^3"),
         QuantityKind("molar mass", "kg/mol", "118.71 g/mol"),
         QuantityKind("rate", "1/s", "1e-3 1/s"),
+        QuantityKind("voltage", "V", "0.005 V"),
+        QuantityKind("current density", "A/m^2", "1 A/m^2"),
+        QuantityKind("specific current", "A/kg", "0.1 A/g"),
+        QuantityKind("scan rate", "V/s", "0.1 mV/s"),
+        QuantityKind("area resistance", "ohm*m^2", "1e-3 ohm*m^2"),
+        QuantityKind("specific capacity", "mA*h/g", "800 mAh/g"),
     )
 }
 
@@ -73,6 +79,26 @@ def Quantity(kind: str, **constraints: Any) -> Any:  # noqa: N802 (type factory)
 
 _NUM = r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?"
 _C_RATE = re.compile(rf"^\s*(?P<n>{_NUM})?\s*C\s*(?:/\s*(?P<d>{_NUM}))?\s*$")
+
+
+CURRENT_UNITS = ("C", "A/kg", "A/m^2")  # C-rate, per mass of active host, per wetted area
+
+
+def parse_current(value: Any) -> tuple[float, str]:
+    """A current as (magnitude, unit): a C-rate (1, '2C', 'C/10'), a specific current
+    ('0.1 A/g' -> A/kg) or a current density ('1 A/m^2')."""
+    try:
+        return parse_c_rate(value), "C"
+    except PydanticCustomError:
+        pass
+    for kind in ("specific current", "current density"):
+        try:
+            return to_si(KINDS[kind], value), KINDS[kind].si
+        except PydanticCustomError:
+            pass
+    raise PydanticCustomError(
+        "c_rate", "{given} is not a current; write a C-rate (1, '2C', 'C/10'), a specific "
+        "current ('0.1 A/g') or a current density ('1 A/m^2')", {"given": repr(value)})
 
 
 def parse_c_rate(value: Any) -> float:

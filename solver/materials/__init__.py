@@ -39,6 +39,8 @@ def entry(name: str) -> dict[str, Any]:
         raise KeyError(f"unknown material {name!r}; the library has: {known}") from None
 
 
-def properties(name: str) -> dict[str, str]:
-    """Property name -> value string with unit (e.g. {'E': '50 GPa', ...})."""
-    return {k: str(p["value"]) for k, p in entry(name)["properties"].items()}
+def properties(name: str) -> dict[str, Any]:
+    """Property name -> value: a string with unit (e.g. {'E': '50 GPa', ...}), or the mapping
+    of a structured property (ocv)."""
+    return {k: p["value"] if isinstance(p["value"], dict) else str(p["value"])
+            for k, p in entry(name)["properties"].items()}

@@ -156,8 +156,11 @@ def test_invalid_values(tmp_path):
     assert "protocol.steps.0.until.soc (line 16)" in msg
     msg = error(tmp_path, CASE.replace("theta: 0.9", "theta: 1.5"))
     assert "protocol.steps.3.hold.theta (line 19): hold needs 0 < theta < 1" in msg
-    msg = error(tmp_path, CASE.replace("until: {soc: 0.95}", "until: {voltage: 0.1 V}"))
-    assert "protocol.steps.0.until.voltage (line 16): voltage limits need an OCV model" in msg
+    msg = error(tmp_path, CASE.replace("until: {soc: 0.95}", "until: {voltage: 0.1 V}"),
+                ("materials.active.ocv=null",))
+    assert "protocol.steps.0 (line 16): step 0 uses a voltage, which needs an ocv" in msg
+    msg = error(tmp_path, CASE.replace("until: {soc: 0.95}", "until: {voltage: 1 A}"))
+    assert "protocol.steps.0.until.voltage (line 16): '1 A' is not a voltage" in msg
     msg = error(tmp_path, CASE.replace("kinematics: small", "kinematics: large"))
     assert "physics.kinematics (line 11)" in msg and "small" in msg and "finite" in msg
     msg = error(tmp_path, CASE.replace("kind: sphere", "kind: ellipsoid"))
@@ -178,7 +181,7 @@ def test_several_problems_in_one_paragraph(tmp_path):
 def test_materials_errors(tmp_path):
     msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-K"))
     assert "materials.active.from (line 9): unknown material 'Sn-K'; the library has: " \
-           "Si-Li, Sn-Li, Sn-Na" in msg
+           "HC-Na, Si-Li, Sn-Li, Sn-Na" in msg
     msg = error(tmp_path, CASE.replace("  active:", "  anode:"))
     assert "the 'active' material is required" in msg
     msg = error(tmp_path, CASE.replace("chemistry: Na", "chemistry: Li"))

@@ -52,7 +52,7 @@ def relaxed_plateaus(h_nm: int):
 
     initial = total()
     for dtau in np.geomspace(1e-4, 1e4, 33):
-        ok, _, _ = model.solve_step(dtau, holding=False)
+        ok, _, _ = model.solve_step(dtau, "flux")
         assert ok, dtau
         model.accept()
         assert total() == pytest.approx(initial, rel=1e-12)
