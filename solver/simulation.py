@@ -207,7 +207,11 @@ class TimeLoop:
         self.t += dt
         self.increment += 1
         self.soc, self.voltage = soc_new, voltage
-        self.current = FARADAY * self.body_moles * (soc_new - soc_before) / dt
+        phase = active.phase
+        self.current = phase.sign * self.protocol.c_rate(phase.current) * self.one_c_A \
+            if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt
+        if self.mode == "flux" and not phase.current:
+            self.current = 0.0  # a rest (not the round-off of ΔSOC)
         self.ctrl.accepted(its)
         self.obs.update()
         self.out.record_step(self._row(active, dt, its, kits))
@@ -225,6 +229,8 @@ class TimeLoop:
         crossed = []
         for name, target in self.protocol.events(active, self.one_c_A).items():
             before, after = self._before(name, active), self._measure(name, active)
+            if name == "current" and before <= target:
+                continue  # a current cut-off is reached by a falling current only
             if (after - target) * (before - target) <= 0 and after != before:
                 crossed.append(((target - before) / (after - before), name, target, before,
                                 after))

@@ -48,7 +48,7 @@ def swell(case, theta0_path):
     model = Model(case, build(case.geometry, MPI.COMM_WORLD))
     for theta0 in theta0_path:
         model.theta0.value = theta0
-        ok, _, _ = model.solve_step(1.0, holding=False)
+        ok, _, _ = model.solve_step(1.0, "flux")
         assert ok, theta0
         model.accept()
     obs = Observables(model)

@@ -1,9 +1,12 @@
 """B11 (physics.md part 3): stress–chemistry equilibrium under external pressure.
 
 A free particle under hydrostatic pressure p (traction −p n on the current surface) exchanges
-species through its surface with a reservoir at the potential of the ideal-solution OCV's U_0:
-a stiff surface reaction ĵ = k (μ_res − μ(θ_s)), μ_res = 0, until equilibrium. At equilibrium
-μ_id(θ) + μ_mech = 0 everywhere:
+species through its surface until equilibrium, in two ways: with a reservoir at the potential of
+the ideal-solution OCV's U_0 (a stiff surface reaction ĵ = k (μ_res − μ(θ_s)), μ_res = 0), and
+through the model's Butler–Volmer condition held at V = U_0 with the ideal-solution OCV
+U = U_0 − (R_gT/F) ln(θ/(1−θ)) (a one-plateau staircase with log_slope 1), where the current
+vanishes when U_eq = U_ocv(θ_s) + stress shift = V. At equilibrium μ_id(θ) + μ_mech = 0
+everywhere:
     small strain θ = 1/(1 + exp(Ωp/R_gT));  finite strain θ = 1/(1 + exp(Ω(J_e p + W_e)/R_gT)).
 T = 298.15 K, Ω = 9.55e-6 m³/mol, E = 30 GPa, ν = 0.3. Uniform state: asserted to 1e-6.
 """
@@ -29,11 +32,16 @@ TABLE = {  # p: (small strain θ_eq, finite strain θ_eq or None)
 }
 
 
-def equilibrium(kinematics_name, p):
+U0 = 0.4  # V
+
+
+def equilibrium(kinematics_name, p, surface="reservoir"):
     case = load_case(CASES / "verification/b1_galvanostatic.yaml", [
         f"physics.kinematics={kinematics_name}", "physics.stress_coupling=two_way",
         "physics.mobility=lattice_gas", "geometry.mesh.size=100 nm", f"temperature={T}",
-        f"materials.active.expansion={OMEGA * 2.7e5!r}", "initial.soc=0.5"])
+        f"materials.active.expansion={OMEGA * 2.7e5!r}", "initial.soc=0.5",
+        f"materials.active.ocv={{insertion: {{plateaus: [[1, {U0}]], log_slope: 1}}}}",
+        "materials.active.exchange_current=1 A/m^2"])
     model = Model(case, build(case.geometry, MPI.COMM_WORLD))
     model.theta0.value = 0.0  # stress-free reference: the unfilled host
     dim, x, u = "radial", model.x, model.u
@@ -46,16 +54,22 @@ def equilibrium(kinematics_name, p):
     else:
         traction = -p_hat * n
     v3 = ufl.as_vector([v, 0, 0])
-    mu_surface = transport.ideal_potential(model.theta, "lattice_gas") + model.mu_x
-    k = 100.0  # stiff surface exchange (non-dimensional)
-    F_res = model.residual - model.dA(ufl.dot(traction, v3)) + model.dA(k * mu_surface * q)
-    problem = NonlinearProblem(F_res, model.w, bcs=model.bcs, petsc_options_prefix="b11_",
-                               petsc_options={"snes_rtol": 1e-12, "snes_atol": 1e-13,
-                                              "ksp_type": "preonly", "pc_type": "lu"})
+    if surface == "reservoir":
+        mu_surface = transport.ideal_potential(model.theta, "lattice_gas") + model.mu_x
+        k = 100.0  # stiff surface exchange (non-dimensional)
+        F_res = model.residual - model.dA(ufl.dot(traction, v3)) + model.dA(k * mu_surface * q)
+    else:  # from the swollen, loaded body at θ = 0.5 (the BV current is exponential in the
+        # stress, so not from the unswollen one)
+        model.applied_voltage.value = U0
+        F_res = model.potentiostatic_residual - model.dA(ufl.dot(traction, v3))
+        _solve(model, model.residual - model.dA(ufl.dot(traction, v3)), "b11_load_")
+        model.accept()
+    problem = _problem(model, F_res, "b11_")
     obs = Observables(model)
     theta_old = -1.0
     for i in range(200):
-        model.dtau.value = min(0.05, 1e-3 * 2**i)  # start gently: θ moves far at 1 GPa
+        # start gently (θ moves far at 1 GPa); the BV exchange (i_0 = 1 A/m²) is slow
+        model.dtau.value = min(0.05 if surface == "reservoir" else 1e4, 1e-3 * 2**i)
         problem.solve()
         assert problem.solver.getConvergedReason() > 0
         model.accept()
@@ -68,13 +82,27 @@ def equilibrium(kinematics_name, p):
     return theta
 
 
+def _problem(model, F_res, prefix):
+    return NonlinearProblem(F_res, model.w, bcs=model.bcs, petsc_options_prefix=prefix,
+                            petsc_options={"snes_rtol": 1e-12, "snes_atol": 1e-13,
+                                           "ksp_type": "preonly", "pc_type": "lu"})
+
+
+def _solve(model, F_res, prefix):
+    problem = _problem(model, F_res, prefix)
+    problem.solve()
+    assert problem.solver.getConvergedReason() > 0
+
+
+@pytest.mark.parametrize("surface", ["reservoir", "butler_volmer"])
 @pytest.mark.parametrize("p", sorted(TABLE))
-def test_b11_small_strain(p):
-    theta = equilibrium("small", p)
+def test_b11_small_strain(p, surface):
+    theta = equilibrium("small", p, surface)
     assert theta == pytest.approx(1 / (1 + np.exp(OMEGA * p / (R_GAS * T))), rel=1e-6)
     assert theta == pytest.approx(TABLE[p][0], abs=1e-6)
 
 
+@pytest.mark.parametrize("surface", ["reservoir", "butler_volmer"])
 @pytest.mark.parametrize("p", [p for p in sorted(TABLE) if TABLE[p][1] is not None])
-def test_b11_finite_strain(p):
-    assert equilibrium("finite", p) == pytest.approx(TABLE[p][1], abs=2e-6)
+def test_b11_finite_strain(p, surface):
+    assert equilibrium("finite", p, surface) == pytest.approx(TABLE[p][1], abs=2e-6)
