@@ -1,10 +1,12 @@
 """Meshes of the simulated bodies (coordinates in SI metres).
 
 >>> from meshes import build, Domain, quality
->>> domain = build(geometry, comm)   # geometry.kind in {"sphere", "box"}
+>>> domain = build(geometry, comm)   # geometry: a case's geometry model, by kind
 """
 
 from __future__ import annotations
+
+import importlib
 
 import solver.mpi_env  # noqa: F401  (MPI of the wheel first)
 
@@ -12,19 +14,30 @@ from mpi4py import MPI
 
 from .domain import Domain, quality
 
-__all__ = ["Domain", "build", "quality"]
+__all__ = ["BUILDERS", "Domain", "build", "quality"]
+
+# geometry kind -> (module of meshes, builder function)
+BUILDERS = {
+    "sphere": ("sphere", "build_sphere"),
+    "box": ("box", "build_box"),
+    "ellipsoid": ("ellipsoid", "build_ellipsoid"),
+    "wire": ("wire", "build_wire"),
+    "core_shell": ("shells", "build_core_shell"),
+    "yolk_shell": ("shells", "build_yolk_shell"),
+    "film": ("film", "build_film"),
+    "inverse_opal": ("inverse_opal", "build_inverse_opal"),
+    "composite": ("composite", "build_composite"),
+    "fibre_clusters": ("fibre_clusters", "build_fibre_clusters"),
+    "file": ("from_file", "build_file"),
+    "image": ("image", "build_image"),
+}
 
 
 def build(geometry, comm: MPI.Comm | None = None) -> Domain:
-    """Mesh ``geometry`` (sphere or box) on ``comm`` (default COMM_WORLD)."""
+    """Mesh ``geometry`` (any kind of BUILDERS) on ``comm`` (default COMM_WORLD)."""
     comm = MPI.COMM_WORLD if comm is None else comm
-    kind = str(getattr(geometry, "kind", "")).lower()
-    if kind == "sphere":
-        from .sphere import build_sphere
-
-        return build_sphere(geometry, comm)
-    if kind == "box":
-        from .box import build_box
-
-        return build_box(geometry, comm)
-    raise ValueError(f"unknown geometry kind {getattr(geometry, 'kind', None)!r}; expected 'sphere' or 'box'")
+    kind = str(getattr(geometry, "kind", ""))
+    if kind not in BUILDERS:
+        raise ValueError(f"unknown geometry kind {kind!r}; expected one of {', '.join(BUILDERS)}")
+    module, function = BUILDERS[kind]
+    return getattr(importlib.import_module(f"meshes.{module}"), function)(geometry, comm)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import solver.mpi_env  # noqa: F401  (MPI of the wheel first)
 
@@ -16,6 +16,12 @@ DIMENSIONS = ("radial", "axisymmetric", "3d")
 @dataclass(frozen=True)
 class Domain:
     """A meshed body in SI metres with named boundary facets.
+
+    ``regions`` maps each material role of the case (``active``, ``shell``, ``matrix``, ...) to
+    its cell tag value; ``facet_ids`` names the facet tag values: ``wetted`` facets let the
+    species in, ``rollers`` (facet id, axis) fix one displacement component, ``clamped`` facets
+    fix all of them (a current collector), and interior facets between two regions are named
+    ``interface:<role>:<role>`` (roles in alphabetical order).
 
     Conventions:
       * ``radial``: interval [0, R]; integrals weighted by r^2, ``body_factor`` = 4*pi.
@@ -35,6 +41,8 @@ class Domain:
     length: float = 1.0
     center: tuple[float, float, float] = (0.0, 0.0, 0.0)
     body_factor: float = 1.0
+    regions: dict[str, int] = field(default_factory=lambda: {"active": 1})
+    clamped: tuple[int, ...] = ()
 
     def __post_init__(self):
         if self.dimension not in DIMENSIONS:

@@ -8,7 +8,6 @@ nanometre-sized bodies.  The result is identical for any number of ranks.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import solver.mpi_env  # noqa: F401  (MPI of the wheel first)
 
@@ -17,6 +16,7 @@ import numpy as np
 from mpi4py import MPI
 
 from .domain import Domain, mesh_size, tag_all_cells, tag_facets
+from .gmsh_session import gmsh_model, mesh_options, to_dolfinx
 
 SYMMETRIES = ("full", "octant")
 
@@ -56,65 +56,6 @@ def _radial(radius: float, size: float, comm: MPI.Comm) -> Domain:
                    rollers=((ids["center"], 0),), pins=(), body_factor=4.0 * math.pi)
 
 
-# --------------------------------------------------------------------------- gmsh helpers
-@contextmanager
-def _gmsh_model(name: str, comm: MPI.Comm):
-    """Yield the gmsh module on rank 0 (None elsewhere) with a fresh current model."""
-    if comm.rank != 0:
-        yield None
-        return
-    import gmsh
-
-    started = False
-    if not gmsh.isInitialized():
-        try:
-            gmsh.initialize(interruptible=False)
-        except TypeError:  # older API without the keyword
-            gmsh.initialize()
-        started = True
-    gmsh.option.setNumber("General.Terminal", 0)
-    gmsh.model.add(name)
-    gmsh.model.setCurrent(name)
-    try:
-        yield gmsh
-    finally:
-        try:
-            gmsh.model.setCurrent(name)
-            gmsh.model.remove()
-        finally:
-            if started:
-                gmsh.finalize()
-
-
-def _mesh_options(gmsh, size: float) -> None:
-    gmsh.option.setNumber("General.NumThreads", 1)  # deterministic
-    gmsh.option.setNumber("Mesh.MeshSizeMax", size)
-    gmsh.option.setNumber("Mesh.MeshSizeMin", 0.5 * size)
-    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 1)
-    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 1)
-    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-    gmsh.option.setNumber("Mesh.ElementOrder", 1)
-    gmsh.option.setNumber("Mesh.RandomSeed", 1)
-    # every geometry point (including the embedded pins) carries the target size; without this
-    # embedded volume points coarsen the whole 3-D mesh
-    gmsh.model.mesh.setSize(gmsh.model.getEntities(0), size)
-
-
-def _to_dolfinx(gmsh, comm: MPI.Comm, gdim: int, scale: float, error: Exception | None = None):
-    """Distribute the rank-0 gmsh mesh; a generation error on rank 0 is raised on all ranks."""
-    message = comm.bcast(None if error is None else f"{type(error).__name__}: {error}", root=0)
-    if message is not None:
-        if error is not None:
-            raise error
-        raise RuntimeError(f"gmsh mesh generation failed on rank 0: {message}")
-    model = gmsh.model if gmsh is not None else None
-    data = dolfinx.io.gmsh.model_to_mesh(model, comm, 0, gdim=gdim)
-    data.mesh.geometry.x[:] *= scale
-    if data.cell_tags is None or data.facet_tags is None:
-        raise RuntimeError("gmsh model lacks cell or facet physical groups")
-    return data
-
-
 # --------------------------------------------------------------------------- axisymmetric
 def _axisymmetric(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> Domain:
     """Disk sector in the (r, z) plane (x[0] = r >= 0, x[1] = z), unit radius in gmsh."""
@@ -123,7 +64,7 @@ def _axisymmetric(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> 
         ids = {"surface": 1, "axis": 2, "equator": 3}
     else:
         ids = {"surface": 1, "axis": 2}
-    with _gmsh_model("swellfem_axisymmetric", comm) as gmsh:
+    with gmsh_model("swellfem_axisymmetric", comm) as gmsh:
         error = None
         if gmsh is not None:
             try:
@@ -152,11 +93,11 @@ def _axisymmetric(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> 
                 gmsh.model.addPhysicalGroup(1, axis_curves, ids["axis"], name="axis")
                 if symmetry == "octant":
                     gmsh.model.addPhysicalGroup(1, [equator], ids["equator"], name="equator")
-                _mesh_options(gmsh, h)
+                mesh_options(gmsh, h)
                 gmsh.model.mesh.generate(2)
             except Exception as exc:  # noqa: BLE001  (re-raised on every rank below)
                 error = exc
-        data = _to_dolfinx(gmsh, comm, gdim=2, scale=radius, error=error)
+        data = to_dolfinx(gmsh, comm, gdim=2, scale=radius, error=error)
 
     if symmetry == "octant":
         rollers = ((ids["axis"], 0), (ids["equator"], 1))
@@ -176,7 +117,7 @@ def _ball(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> Domain:
         ids = {"surface": 1, "x0": 2, "y0": 3, "z0": 4}
     else:
         ids = {"surface": 1}
-    with _gmsh_model("swellfem_ball", comm) as gmsh:
+    with gmsh_model("swellfem_ball", comm) as gmsh:
         error = None
         if gmsh is not None:
             try:
@@ -207,11 +148,11 @@ def _ball(radius: float, size: float, symmetry: str, comm: MPI.Comm) -> Domain:
                     if not tags:
                         raise RuntimeError(f"no gmsh surface found for facet {name!r}")
                     gmsh.model.addPhysicalGroup(2, tags, ids[name], name=name)
-                _mesh_options(gmsh, h)
+                mesh_options(gmsh, h)
                 gmsh.model.mesh.generate(3)
             except Exception as exc:  # noqa: BLE001  (re-raised on every rank below)
                 error = exc
-        data = _to_dolfinx(gmsh, comm, gdim=3, scale=radius, error=error)
+        data = to_dolfinx(gmsh, comm, gdim=3, scale=radius, error=error)
 
     if symmetry == "octant":
         rollers = ((ids["x0"], 0), (ids["y0"], 1), (ids["z0"], 2))

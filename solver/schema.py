@@ -86,6 +86,157 @@ class BoxGeometry(_Model):
         return self
 
 
+Dimension3 = Literal["axisymmetric", "3d"]
+
+
+class EllipsoidGeometry(_Model):
+    """An ellipsoid x²/a² + y²/b² + z²/c² ≤ 1 (axisymmetric: a spheroid, a = b, about z)."""
+
+    kind: Literal["ellipsoid"] = Field(description="geometry kind")
+    semi_axes: tuple[PosLength, PosLength, PosLength] = Field(description="[a, b, c] along x, y, z")
+    dimension: Dimension3 = Field("3d", description="axisymmetric needs a = b")
+    symmetry: Literal["full", "octant"] = Field("octant", description="full body or one octant")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = min(a, b, c)/10")
+
+
+class WireGeometry(_Model):
+    """A nanowire along z, 0 ≤ z ≤ length, sodiated (lithiated) through one end or its side;
+    the end z = length is clamped (held by the other contact)."""
+
+    kind: Literal["wire"] = Field(description="geometry kind")
+    radius: PosLength = Field(description="wire radius")
+    length: PosLength = Field(description="wire length")
+    inlet: Literal["end", "side"] = Field(
+        "end", description="end: species enter through the face z = 0 (a contact, as in the "
+                           "in-situ TEM cells); side: through the lateral surface")
+    dimension: Dimension3 = Field("axisymmetric", description="axisymmetric (r, z) or 3-D")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = radius/5")
+
+
+class CoreShellGeometry(_Model):
+    """An active sphere (role ``active``) in a bonded shell (role ``shell``, e.g. carbon); the
+    species enter through the outer surface of the shell."""
+
+    kind: Literal["core_shell"] = Field(description="geometry kind")
+    core_radius: PosLength = Field(description="radius of the active core")
+    shell_thickness: PosLength = Field(description="thickness of the shell")
+    dimension: Literal["radial", "axisymmetric", "3d"] = Field("3d", description="dimension")
+    symmetry: Literal["full", "octant"] = Field("octant", description="full body or one octant")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = core_radius/10")
+
+
+class YolkShellGeometry(CoreShellGeometry):
+    """An active yolk (role ``active``) inside a shell (role ``shell``) with an electrolyte-
+    filled gap: the yolk surface and both shell surfaces are wetted; symmetry holds the yolk
+    concentric (radial, or octant planes)."""
+
+    kind: Literal["yolk_shell"] = Field(description="geometry kind")
+    gap: PosLength = Field(description="width of the void between yolk and shell")
+
+
+class FilmGeometry(_Model):
+    """An active film (or a hemispherical particle) bonded on a substrate (role ``substrate``,
+    the current collector) whose bottom face is clamped; lateral faces are symmetry planes
+    (a periodic patch of a large film); the species enter through the free top surface."""
+
+    kind: Literal["film"] = Field(description="geometry kind")
+    shape: Literal["film", "particle"] = Field("film", description="film or hemispherical particle")
+    thickness: Optional[PosLength] = Field(None, description="film thickness (shape: film)")
+    radius: Optional[PosLength] = Field(None, description="particle radius (shape: particle)")
+    width: PosLength = Field(description="lateral edge of the square patch")
+    substrate_thickness: PosLength = Field(description="thickness of the substrate")
+    dimension: Dimension3 = Field("3d", description="axisymmetric: a disk-shaped patch")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = film scale/4")
+
+    @model_validator(mode="after")
+    def _shape(self) -> FilmGeometry:
+        need = "thickness" if self.shape == "film" else "radius"
+        if getattr(self, need) is None:
+            fail(f"shape: {self.shape} needs {need}", key=need)
+        return self
+
+
+class InverseOpalGeometry(_Model):
+    """An inverse-opal scaffold: walls (role ``active``) around FCC spherical pores joined by
+    circular windows, an optional conformal coating (role ``coating``) on the pore walls, as an
+    n×n×n block of cubic FCC cells on a current-collector slab (role ``collector``, bottom face
+    clamped). Pore surfaces and the top are wetted; lateral faces are symmetry planes."""
+
+    kind: Literal["inverse_opal"] = Field(description="geometry kind")
+    pore_diameter: PosLength = Field(description="diameter of the template spheres (≈ 300 nm)")
+    window_diameter: PosLength = Field(description="diameter of the windows between pores")
+    cells: int = Field(1, ge=1, description="n of the n×n×n block of FCC unit cells")
+    coating_thickness: Optional[PosLength] = Field(None, description="conformal coating")
+    collector_thickness: PosLength = Field(description="thickness of the collector slab")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = pore_diameter/8")
+
+
+class CompositeGeometry(_Model):
+    """Active particles (role ``active``) embedded without overlap in a matrix box (role
+    ``matrix``, e.g. hard carbon), placed by seeded random sequential addition; faces as for
+    ``box``."""
+
+    kind: Literal["composite"] = Field(description="geometry kind")
+    size: tuple[PosLength, PosLength, PosLength] = Field(description="matrix box [Lx, Ly, Lz]")
+    particle_radius: PosLength = Field(description="mean particle radius")
+    radius_spread: float = Field(0.0, ge=0, lt=1, description="relative standard deviation of "
+                                 "the radius (normal, truncated at ±2σ)")
+    volume_fraction: float = Field(gt=0, lt=0.5, description="particle volume fraction")
+    min_gap: Optional[PosLength] = Field(None, description="least matrix between particles and "
+                                                           "to the faces; null = radius/5")
+    seed: int = Field(0, description="random seed (the same seed gives the same packing)")
+    rollers: list[Face] = Field(["x0", "y0", "z0"], description="faces with zero normal "
+                                "displacement")
+    wetted: list[Face] = Field(["x1", "y1", "z1"], description="electrolyte-wetted faces")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = radius/3")
+
+
+class FibreClustersGeometry(_Model):
+    """A carbon nanofibre segment (role ``fibre``) with spherical pores, a fraction of them
+    filled with Sn clusters (role ``active``), placed by seeded random sequential addition; the
+    lateral surface is wetted, the end faces are symmetry planes; empty pores are free
+    (closed, unwetted) surfaces."""
+
+    kind: Literal["fibre_clusters"] = Field(description="geometry kind")
+    fibre_radius: PosLength = Field(description="fibre radius (≈ 40 nm)")
+    length: PosLength = Field(description="length of the segment")
+    pore_radius: PosLength = Field(description="pore (cluster) radius")
+    porosity: float = Field(gt=0, lt=0.4, description="pore volume fraction of the fibre")
+    filled_fraction: float = Field(1.0, ge=0, le=1, description="fraction of pores holding Sn")
+    seed: int = Field(0, description="random seed")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="null size = pore_radius")
+
+
+class FileGeometry(_Model):
+    """A mesh from a file meshio reads (gmsh .msh with physical groups, .vtu, .xdmf); its cell
+    tags map to material roles and its facet tags to boundaries."""
+
+    kind: Literal["file"] = Field(description="geometry kind")
+    path: str = Field(description="mesh file (relative to the case file's folder)")
+    unit: PosLength = Field(1.0, description="length of one coordinate unit, e.g. '1 um'")
+    regions: dict[str, list[int]] = Field(description="material role -> cell tags")
+    wetted: list[int] = Field([], description="facet tags where the species enter")
+    clamped: list[int] = Field([], description="facet tags with all displacement fixed")
+    rollers: dict[Literal["x", "y", "z"], list[int]] = Field(
+        {}, description="axis -> facet tags with that displacement component fixed")
+    dimension: Literal["axisymmetric", "3d"] = Field("3d", description="axisymmetric: x = r, "
+                                                                       "y = z")
+
+
+class ImageGeometry(_Model):
+    """A segmented 3-D voxel image (.npy, .tif stack or HDF5 dataset) meshed to tetrahedra
+    (each voxel split into six); labels map to material roles, label 0 is void. Surfaces
+    facing void are wetted; the image faces listed in rollers are symmetry planes."""
+
+    kind: Literal["image"] = Field(description="geometry kind")
+    path: str = Field(description="image file (relative to the case file's folder)")
+    dataset: Optional[str] = Field(None, description="dataset name inside an HDF5 file")
+    voxel_size: PosLength = Field(description="edge of one voxel")
+    labels: dict[str, list[int]] = Field(description="material role -> label values")
+    coarsen: int = Field(1, ge=1, description="merge coarsen³ voxels into one (majority label)")
+    rollers: list[Face] = Field([], description="image faces with zero normal displacement")
+
+
 IMPLEMENTED_KINDS = ("sphere", "box")
 PLANNED_KINDS = ("ellipsoid", "wire", "core_shell", "yolk_shell", "inverse_opal",
                  "fibre_clusters", "composite", "film", "file", "image")
@@ -104,7 +255,10 @@ def _geometry_kind(value: Any) -> Any:
     return value
 
 
-Geometry = Annotated[Union[SphereGeometry, BoxGeometry], Field(discriminator="kind"),
+Geometry = Annotated[Union[SphereGeometry, BoxGeometry, EllipsoidGeometry, WireGeometry,
+                           CoreShellGeometry, YolkShellGeometry, FilmGeometry,
+                           InverseOpalGeometry, CompositeGeometry, FibreClustersGeometry,
+                           FileGeometry, ImageGeometry], Field(discriminator="kind"),
                      BeforeValidator(_geometry_kind)]
 
 
