@@ -22,9 +22,11 @@ from dolfinx import fem
 from dolfinx.fem.petsc import NonlinearProblem
 
 from meshes.domain import tag_all_cells
+from solver.expressions import UFL_MATH, parse_formula
 from solver.physics import (electrochemistry, elasticity, hyperelasticity, kinematics,
                             plasticity, tables, transport)
 from solver import solvers
+from solver.schema import FORMULA_UNITS
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
 R_GAS = 8.314462618  # J mol^-1 K^-1
@@ -104,6 +106,8 @@ class Model:
                 else [(0.0, 1.0), (1.0, mat.E_alloyed / mat.E)],
                 mat.nu_curve or [(0.0, mat.nu), (1.0, mat.nu_alloyed)])
 
+        self.formulas = {k: parse_formula(text, FORMULA_UNITS[k])
+                         for k, text in mat.formulas.items()}
         self.phase_separation = None  # (χ, (λ/L)²) of the regular solution with gradient energy
         if case.physics.phase_separation == "cahn_hilliard":
             self.phase_separation = (fem.Constant(mesh, float(mat.interaction)),
@@ -171,11 +175,24 @@ class Model:
 
     def _moduli(self, theta):
         """Lamé constants / E_ref: constant, or from E(θ), ν(θ) — linear from the host to the
-        alloyed phase, or the material's measured curves (piecewise linear)."""
-        if self.moduli is None:
+        alloyed phase, the material's measured curves (piecewise linear) or its formulas."""
+        E, nu = 1.0, self.case.materials["active"].nu
+        if self.moduli is not None:
+            E, nu = (tables.piecewise_linear(theta, curve) for curve in self.moduli)
+        E = self._formula("E", theta, E)
+        nu = self._formula("nu", theta, nu)
+        if isinstance(E, float) and isinstance(nu, float):
             return self.lmbda, self.G
-        E, nu = (tables.piecewise_linear(theta, curve) for curve in self.moduli)
         return elasticity.lame(E, nu)
+
+    def _formula(self, name: str, theta, otherwise):
+        """The material's formula for ``name`` at θ, relative to the reference value (E, D,
+        yield stress / E) or absolute (ν); ``otherwise`` without one."""
+        if name not in self.formulas:
+            return otherwise
+        mat = self.case.materials["active"]
+        value = self.formulas[name](theta, self.case.temperature, UFL_MATH)
+        return value / {"E": mat.E, "D": mat.D, "yield_stress": mat.E}.get(name, 1.0)
 
     def _F_p(self, internal):
         """Isochoric plastic deformation from the internal unknowns (None: no plastic flow)."""
@@ -245,9 +262,9 @@ class Model:
                                              grad, C_inv, self.relative_diffusivity(theta))
 
     def relative_diffusivity(self, theta):
-        """D(θ)/D: the material's measured curve (piecewise linear), else 1."""
+        """D(θ)/D: the material's formula or measured curve (piecewise linear), else 1."""
         if self.diffusivity_curve is None:
-            return 1
+            return self._formula("D", theta, 1)
         return tables.piecewise_linear(theta, self.diffusivity_curve)
 
     def _electrochemistry(self, case, mat) -> None:
@@ -281,6 +298,8 @@ class Model:
         f = FARADAY / self.scales.potential
 
         def branch(b):
+            if b.formula is not None:
+                return parse_formula(b.formula, "V")(theta, self.case.temperature, UFL_MATH)
             if b.table is not None:
                 return tables.piecewise_linear(theta, b.table)
             return electrochemistry.staircase(theta, b.plateaus, b.width, b.log_slope, f)
@@ -310,9 +329,10 @@ class Model:
         return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * centroid
 
     def yield_stress(self, theta):
-        """σ_Y(θ)/E_ref, linear between the host (θ = 0) and the alloyed phase (θ = 1)."""
+        """σ_Y(θ)/E_ref: the material's formula, else linear between the host (θ = 0) and the
+        alloyed phase (θ = 1)."""
         host, alloyed = self.sigma_y
-        return host + (alloyed - host) * theta
+        return self._formula("yield_stress", theta, host + (alloyed - host) * theta)
 
     def _theta_rate(self, theta):
         """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""

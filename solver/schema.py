@@ -5,16 +5,19 @@ All dimensional values are SI floats after validation (m, s, Pa, mol/m^3, K, ...
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, Optional, Union, get_args
 
+import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from solver import materials as library
-from solver.units import KINDS, Quantity, parse_c_rate, parse_current, to_si
+from solver.expressions import Formula, FormulaError, parse_formula
+from solver.units import KINDS, Quantity, parse_c_rate, parse_current, to_si, ureg
 
 
 def fail(message: str, key: str | None = None) -> NoReturn:
@@ -279,11 +282,18 @@ class OcvBranch(_Model):
                                "(slopes them, and U → ±∞ at θ = 0, 1; a = 1: ideal solution)")
     table: Optional[list[tuple[float, Voltage]]] = Field(
         None, description="[[θ, U], ...] from θ = 0 to 1, interpolated linearly")
+    formula: Optional[str] = Field(
+        None, description="U(θ, T) as a formula, e.g. '0.4 V - 8.617e-5 V/K * T * "
+                          "ln(theta/(1-theta))'")
 
     @model_validator(mode="after")
     def _one(self) -> OcvBranch:
-        if (self.plateaus is None) == (self.table is None):
-            fail("give either plateaus or table")
+        given = [k for k in ("plateaus", "table", "formula") if getattr(self, k) is not None]
+        if len(given) != 1:
+            fail(f"give exactly one of plateaus, table, formula; given {given or 'none'}")
+        if self.formula is not None:
+            _formula(self.formula, "formula")
+            return self
         points = self.plateaus or self.table
         theta = [t for t, _ in points]
         if any(b <= a for a, b in zip(theta, theta[1:])) or not 0 <= theta[0] or theta[-1] != 1:
@@ -353,6 +363,10 @@ class Material(_Model):
         None, description="Cahn–Hilliard gradient length λ = sqrt(κ c_max/(R_g T)); the "
                           "interface is a few λ wide")
     Gc: Optional[Quantity("fracture energy", gt=0)] = Field(None, description="fracture energy")
+    formulas: dict[Literal["E", "nu", "D", "yield_stress"], str] = Field(
+        {}, description="properties given as formulas in θ and T (filled from E: '50 GPa * "
+                        "(1 - 0.43*theta)' etc.; the property's number is then its value at "
+                        "θ = 0, T = 298.15 K)")
     ocv: Optional[Ocv] = Field(None, description="open-circuit voltage vs the metal; needed for "
                                                  "voltage output and voltage-controlled steps")
     exchange_current: Optional[Quantity("current density", gt=0)] = Field(
@@ -361,8 +375,25 @@ class Material(_Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _merge_library(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "from" not in data:
+    def _split_formulas(cls, data: Any) -> Any:
+        """A property written as a formula in θ or T (E, nu, D, yield_stress) keeps its text in
+        ``formulas`` and its value at θ = 0, T = 298.15 K as the number (the reference)."""
+        if not isinstance(data, dict):
+            return data
+        data = cls._merge_library(data)
+        formulas = dict(data.get("formulas") or {})
+        for key in FORMULA_UNITS:
+            value = data.get(key)
+            if isinstance(value, str) and (_VARIABLE.search(value) or not _is_quantity(value)):
+                formulas[key] = value
+                data = {**data, key: float(_formula(value, key)(0.0, 298.15))}
+        for key, text in formulas.items():
+            _formula(text, key)  # a formula given only under `formulas` is checked too
+        return {**data, "formulas": formulas} if formulas else data
+
+    @classmethod
+    def _merge_library(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if "from" not in data:
             return data
         source = data["from"]
         if source not in library.names():
@@ -374,6 +405,23 @@ class Material(_Model):
             base.pop("expansion", None)
         return {"name": source, "chemistry": library.entry(source)["chemistry"],
                 **base, **overrides}
+
+    @model_validator(mode="after")
+    def _formulas(self) -> Material:
+        """Check each formula over 0 ≤ θ ≤ 1 (at 298.15 K) against its property's bounds."""
+        theta = np.linspace(0.0, 1.0, 101)
+        for key, other in (("E", "E_curve"), ("nu", "nu_curve"), ("D", "D_curve"),
+                           ("yield_stress", "yield_stress_host")):
+            if key in self.formulas and getattr(self, other) is not None:
+                fail(f"{key} is a formula, which replaces {other}; give one of them", key=other)
+        for key, text in self.formulas.items():
+            lower, upper = FORMULA_BOUNDS[key]
+            values = np.broadcast_to(_formula(text, key)(theta, 298.15), theta.shape)
+            if not (np.all(np.isfinite(values)) and np.all(values > lower)
+                    and np.all(values < upper)):
+                fail(f"{key} = {text!r} must stay in ({lower:g}, {upper:g}) for 0 ≤ θ ≤ 1; "
+                     f"it ranges over [{np.nanmin(values):g}, {np.nanmax(values):g}]", key=key)
+        return self
 
     @model_validator(mode="after")
     def _volume(self) -> Material:
@@ -414,6 +462,28 @@ class Material(_Model):
         if self.D_curve is not None:
             _check_curve(self.D_curve, "D_curve", self.D, "D", lower=0.0)
         return self
+
+
+FORMULA_UNITS = {"E": "Pa", "nu": "", "D": "m^2/s", "yield_stress": "Pa"}
+FORMULA_BOUNDS = {"E": (0.0, np.inf), "nu": (-1.0, 0.5), "D": (0.0, np.inf),
+                  "yield_stress": (0.0, np.inf)}
+_VARIABLE = re.compile(r"\b(theta|T)\b|θ")
+
+
+def _is_quantity(text: str) -> bool:
+    try:
+        ureg.Quantity(text)
+        return True
+    except Exception:  # pint raises many kinds
+        return False
+
+
+def _formula(text: str, key: str) -> Formula:
+    """The parsed formula of property ``key``; a FormulaError becomes a case error at key."""
+    try:
+        return parse_formula(text, FORMULA_UNITS.get(key, "V"))
+    except FormulaError as e:
+        fail(str(e), key=key)
 
 
 def _check_curve(curve, key: str, start: float, what: str, lower: float,

@@ -269,3 +269,17 @@ def test_reference_covers_every_key():
         for key in model.model_fields:
             assert f"| `{key}` |" in text
     assert "| `radius` | length | m | **required** | > 0 |" in text
+
+
+def test_formula_properties(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text(CASE.replace("from: Sn-Na", "from: Sn-Na, E: '50 GPa * (1 - 0.6*theta)'"))
+    active = load_case(path).materials["active"]
+    assert active.E == 50e9 and active.formulas == {"E": "50 GPa * (1 - 0.6*theta)"}
+    msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-Na, E: '50 GPa * thta'"))
+    assert "materials.active.E (line 9): '50 GPa * thta': unknown name 'thta' at column 10" in msg
+    msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-Na, D: '1e-16 m^2/s - theta'"))
+    assert "materials.active.D (line 9): '1e-16 m^2/s - theta': '-' subtracts a diffusivity " \
+           "and a number at column 13; both sides need the same unit" in msg
+    msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-Na, nu: '0.36 + theta'"))
+    assert "materials.active.nu (line 9): nu = '0.36 + theta' must stay in (-1, 0.5)" in msg

@@ -42,3 +42,26 @@ def test_constrained_cube_with_measured_moduli(theta, rollers, uniaxial):
     f.interpolate(fem.Expression(case.materials["active"].E * sigma[0, 0],
                                  V.element.interpolation_points))
     assert global_max(np.abs(f.x.array - expected)) <= 1e-8 * abs(expected)
+
+
+@pytest.mark.parallel
+@pytest.mark.parametrize("theta", [0.2, 0.7])
+@pytest.mark.parametrize("rollers, uniaxial", [("[x0, x1, y0, y1, z0, z1]", False),
+                                               ("[x0, x1, y0, z0]", True)])
+def test_constrained_cube_with_formula_moduli(theta, rollers, uniaxial):
+    """E and ν as case-file formulas (nonlinear in θ): the same closed forms."""
+    case = load_case(CASES / "verification/b5_constrained_box.yaml", [
+        f"geometry.rollers={rollers}", f"initial.soc={theta}",
+        "materials.active.E=30 GPa * exp(-0.9*theta)",
+        "materials.active.nu=0.3 + 0.05*theta^2"])
+    assert case.materials["active"].E == 30e9  # the reference: the value at θ = 0
+    beta = case.materials["active"].expansion
+    model, _ = swell(case, [theta - 3 * EPS_STAR / beta])
+    E, nu = 30e9 * np.exp(-0.9 * theta), 0.3 + 0.05 * theta**2
+    expected = -E * EPS_STAR if uniaxial else -E * EPS_STAR / (1 - 2 * nu)
+    V = fem.functionspace(model.mesh, ("DG", 1))
+    f = fem.Function(V)
+    sigma = model.stress(model.u, model.theta)
+    f.interpolate(fem.Expression(case.materials["active"].E * sigma[0, 0],
+                                 V.element.interpolation_points))
+    assert global_max(np.abs(f.x.array - expected)) <= 1e-8 * abs(expected)
