@@ -93,3 +93,34 @@ def test_restart_after_a_failed_solve(tmp_path):
     for column in COMPARED[2:]:  # ε̄_p accumulates the rate-dependent flow: 1e-2
         rel = 1e-2 if column == "plastic_strain_max" else 1e-3
         assert rest[column][-1] == pytest.approx(whole[column][-1], rel=rel), column
+
+
+def test_restart_inside_a_gitt(tmp_path, monkeypatch):
+    """A GITT (composite step: pulses and rests) killed in its third phase resumes in that phase
+    and ends like the whole run: same times, SOC and voltages, same number of pulses."""
+    settings = ("physics.kinematics=small", "physics.plasticity=none", "initial.soc=0.02",
+                "solver.dt.max=20 s", "output.probes=[]", "output.checkpoint_every=20",
+                "protocol.cycles=1", "protocol.steps=[{gitt: {direction: insert, c_rate: 1, "
+                "pulse: 6 min, rest: 30 min}, until: {soc: 0.35}}]")
+    run("sn_na_voltage.yaml", tmp_path / "whole", *settings)
+    whole = readers.summary(tmp_path / "whole")
+    killed = int(np.flatnonzero(whole["current_A"] == 0)[5])  # inside the first rest
+
+    def record_step(self, row, original=Outputs.record_step):
+        if row["increment"] > killed:
+            raise KeyboardInterrupt  # the kill
+        original(self, row)
+
+    monkeypatch.setattr(Outputs, "record_step", record_step)
+    with pytest.raises(KeyboardInterrupt):
+        run("sn_na_voltage.yaml", tmp_path / "first", *settings)
+    monkeypatch.undo()
+    state = json.loads((tmp_path / "first" / "checkpoint" / "state.json").read_text())
+    assert state["phase"] == 1 and not state["step_done"]
+    run_case(load_case(CASES / "sn_na_voltage.yaml", settings), tmp_path / "second",
+             restart=tmp_path / "first", plots=False)
+    rest = readers.summary(tmp_path / "second")
+    start = int(rest["increment"][0])
+    np.testing.assert_allclose(rest["time_s"], whole["time_s"][start:], rtol=1e-12)
+    np.testing.assert_allclose(rest["voltage_V"], whole["voltage_V"][start:], atol=1e-9)
+    assert rest["soc"][-1] == pytest.approx(0.35, abs=1e-9)
