@@ -66,8 +66,17 @@ def to_dolfinx(gmsh, comm: MPI.Comm, gdim: int, scale: float, error: Exception |
             raise error
         raise RuntimeError(f"gmsh mesh generation failed on rank 0: {message}")
     model = gmsh.model if gmsh is not None else None
-    data = dolfinx.io.gmsh.model_to_mesh(model, comm, 0, gdim=gdim)
+    data = dolfinx.io.gmsh.model_to_mesh(model, comm, 0, gdim=gdim,
+                                         partitioner=ghosted_partitioner(comm))
     data.mesh.geometry.x[:] *= scale
     if data.cell_tags is None or data.facet_tags is None:
         raise RuntimeError("gmsh model lacks cell or facet physical groups")
     return data
+
+
+def ghosted_partitioner(comm: MPI.Comm):
+    """Cell partitioner with shared-facet ghosts (both cells of every owned facet are local),
+    so that interior-facet integrals over interfaces work between ranks (None in serial)."""
+    if comm.size == 1:
+        return None
+    return dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)

@@ -212,7 +212,7 @@ def _clean_loc(loc: tuple[str | int, ...], data: Any) -> Path_:
                 out.append(k)
                 node = node[k]
                 continue
-            if k == node.get("kind"):  # discriminated-union tag
+            if k == node.get("kind") or k in ("active", "elastic"):  # discriminated-union tag
                 continue
             out.append(k)  # a missing key
         elif isinstance(node, list) and isinstance(k, int) and k < len(node):

@@ -113,6 +113,7 @@ def _mesh(args: argparse.Namespace, petsc: list[str]) -> int:
     import dolfinx.io
 
     from meshes import build, quality
+    from meshes.report import format_report, mesh_report
 
     domain = build(case.geometry, comm)
     mesh, tdim = domain.mesh, domain.mesh.topology.dim
@@ -130,6 +131,7 @@ def _mesh(args: argparse.Namespace, petsc: list[str]) -> int:
     _print(f"{out}: {case.geometry.kind} ({domain.dimension}), {q['num_cells']} cells, "
            f"{q['num_vertices']} vertices, h_min = {q['h_min']:.3g} m, h_max = {q['h_max']:.3g} m"
            f"; facet tags: {tags or 'none'}")
+    _print(format_report(mesh_report(domain)))
     return 0
 
 
@@ -153,7 +155,7 @@ def _materials(args: argparse.Namespace, petsc: list[str]) -> int:
 
     if args.name is None:
         rows = [["name", "chemistry", "host", "description"]]
-        rows += [[n, (e := materials.entry(n))["chemistry"], e["host"],
+        rows += [[n, (e := materials.entry(n))["chemistry"] or "inactive", e["host"],
                   " ".join(e["description"].split())] for n in materials.names()]
         _print(_table(rows))
         return 0

@@ -26,6 +26,8 @@ from solver.expressions import UFL_MATH, parse_formula
 from solver.physics import (electrochemistry, elasticity, hyperelasticity, kinematics,
                             plasticity, tables, transport)
 from solver import solvers
+from solver.case import CaseError
+from solver.regions import build_regions, isolated_dofs
 from solver.schema import FORMULA_UNITS
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
@@ -79,6 +81,7 @@ class Model:
         coupling = case.physics.stress_coupling
         self.theta0 = fem.Constant(mesh, float(case.initial.soc))
         self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
+        self.regions = build_regions(case, domain, coupling)
         # measured tables [(θ, value)]: V(θ)/V(0) replacing 1 + βθ (no swelling at all without
         # stress coupling) and D(θ)/D
         self.volume_curve = None if coupling == "none" else mat.volume_curve
@@ -132,12 +135,20 @@ class Model:
         F_def = kinematics.deformation_gradient(self.u, dim, x)
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
         self.swelling_jacobian = self._swelling_jacobian(self.theta)
+        # c = θ c_max,i (mol/m³ of reference volume), the region's own capacity
+        self.concentration = self.theta * mat.c_max * (
+            1 if self.regions is None else self.regions.capacity)
         self.residual = self.weak_form(self.u, self.theta, self.mu_x, *self.internal)
-        self.ocv = mat.ocv
+        self.ocv = mat.ocv if self._wetted_is_primary() else None
         if self.ocv is not None:
             self._electrochemistry(case, mat)
+        elif any(s.voltage is not None or s.until_voltage is not None
+                 or s.kind in ("sweep", "cccv") for s in case.protocol.steps):
+            raise CaseError("the protocol uses voltages, but the wetted surface is not all of "
+                            "the active material (whose OCV gives the voltage); use SOC, time "
+                            "or capacity limits for this geometry")
 
-        self.bcs = self._displacement_bcs()
+        self.bcs = self._displacement_bcs() + self._region_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
         options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
         # PETSc options live in a process-wide database: a prefix per model keeps models
@@ -221,12 +232,27 @@ class Model:
             F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
             J_c = self._swelling_jacobian(theta)
             psi = J_c * hyperelasticity.neo_hookean(self._elastic(F, J_c, F_p), lmbda, G)
+            psi = self._with_regions(psi, theta, lambda J, lam, mu: J * hyperelasticity.neo_hookean(
+                J ** (-1 / 3) * F, lam, mu))
             return ufl.diff(psi, F), ufl.diff(psi, theta)
         eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
         eps_c = elasticity.swelling_strain(self.relative_volume(theta),
                                            self.relative_volume(self.theta0))
         psi = elasticity.strain_energy(eps - eps_c, lmbda, G)
+        psi = self._with_regions(psi, theta, lambda J, lam, mu: elasticity.strain_energy(
+            eps - elasticity.swelling_strain(J, 1.0), lam, mu))
         return ufl.diff(psi, eps), ufl.diff(psi, theta)
+
+    def _with_regions(self, psi, theta, energy):
+        """p ψ + (1 − p) ψ_i: outside the primary material (p = 0) the stored energy is
+        ``energy(J_c, λ_i, G_i)`` with the region's linear swelling J_c = (1 + β_iθ)/(1 + β_iθ_0)
+        and constant moduli (no plastic flow)."""
+        if self.regions is None:
+            return psi
+        r = self.regions
+        lam, mu = elasticity.lame(r.modulus, r.poisson)
+        J_c = (1 + r.expansion * theta) / (1 + r.expansion * self.theta0)
+        return r.primary * psi + (1 - r.primary) * energy(J_c, lam, mu)
 
     def weak_form(self, u, theta, mu_x, *internal, inflow=None) -> ufl.Form:
         """Residual of the coupled problem at the fields (u, θ, μ_x) (any UFL expressions).
@@ -251,15 +277,24 @@ class Model:
         else:
             form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
             C_inv = None
-        form += self.dV((mu_x - self.chem_scale * dpsi_dtheta) * r)
+        # per region (1 with one region): where the species lives, its relative capacity
+        # c_max,i/c_max, the primary material, the relative diffusivity
+        a, c, p, d = 1, 1, 1, self.relative_diffusivity(theta)
+        if self.regions is not None:
+            reg = self.regions
+            a, c, p = reg.transport, reg.capacity, reg.primary
+            d = p * d + (1 - p) * reg.diffusivity
+        # μ_mech = ∂ψ/∂c/(R_g T): per unit of the region's own capacity
+        form += self.dV(a * (mu_x - self.chem_scale / (c + 1 - a) * dpsi_dtheta) * r)
         if self.phase_separation is not None:  # μ_x ∋ χ(1 − 2θ) − λ̂²∇²θ, weakly
             chi, lam2 = self.phase_separation
-            form -= self.dV(chi * (1 - 2 * theta) * r + lam2 * ufl.dot(grad(theta), grad(r)))
+            form -= self.dV(p * (chi * (1 - 2 * theta) * r
+                                 + lam2 * ufl.dot(grad(theta), grad(r))))
         dA = self.dA if self.ds_wetted is not None else None
         inflow = self.j_in if inflow is None else inflow
-        return form + transport.mass_balance(self._theta_rate(theta), theta, mu_x, q,
-                                             self.case.physics.mobility, self.dV, dA, inflow,
-                                             grad, C_inv, self.relative_diffusivity(theta))
+        return form + transport.mass_balance(
+            self._theta_rate(theta), theta, mu_x, q, self.case.physics.mobility,
+            lambda integrand: self.dV(c * integrand), dA, inflow, grad, C_inv, d)
 
     def relative_diffusivity(self, theta):
         """D(θ)/D: the material's formula or measured curve (piecewise linear), else 1."""
@@ -293,6 +328,13 @@ class Model:
             self.u, self.theta, self.mu_x, *self.internal,
             inflow=self.surface_current / current_scale)
 
+    def _wetted_is_primary(self) -> bool:
+        """Whether every wetted facet bounds the primary material (its OCV then gives V)."""
+        if self.regions is None or self.ds_wetted is None:
+            return True
+        form = fem.form((1 - self.regions.primary) * self.ds_wetted)
+        return self.mesh.comm.allreduce(fem.assemble_scalar(form)) == 0
+
     def open_circuit_voltage(self, theta):
         """U_ocv(θ) (V) of the branch selected by ``branch`` (0 insertion, 1 extraction)."""
         f = FARADAY / self.scales.potential
@@ -324,8 +366,10 @@ class Model:
         R_F, R_e = plasticity.flow_residuals(
             plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,
             M, self.dtau, self.yield_stress(theta), self.flow_rate0, self.flow_exponent)
-        centroid = ufl.Measure("dx", self.mesh, subdomain_data=tag_all_cells(self.mesh, 1),
-                               subdomain_id=1, metadata={"quadrature_degree": 1})
+        cells, tag = (tag_all_cells(self.mesh, 1), 1) if self.regions is None else (
+            self.domain.cell_tags, self.regions.primary_tag)
+        centroid = ufl.Measure("dx", self.mesh, subdomain_data=cells, subdomain_id=tag,
+                               metadata={"quadrature_degree": 1})
         return (ufl.dot(plasticity.components(R_F, dim), tests[0]) + R_e * tests[1]) * centroid
 
     def yield_stress(self, theta):
@@ -350,15 +394,25 @@ class Model:
         return integrand * self.weight * self.dx
 
     def dA(self, integrand) -> ufl.Form:
-        """∫ integrand w ds over the wetted surface."""
+        """∫ integrand w ds over the wetted surface (of the regions the species can enter)."""
+        if self.regions is not None:
+            integrand = self.regions.transport * integrand
         return integrand * self.weight * self.ds_wetted
+
+    def dV_region(self, role: str, integrand=1.0) -> ufl.Form:
+        """∫ integrand w dx over the cells of one material role."""
+        dx = ufl.Measure("dx", self.mesh, subdomain_data=self.domain.cell_tags)
+        return integrand * self.weight * dx(self.domain.regions[role])
 
     # -- boundary conditions ------------------------------------------------------------------
     def _displacement_bcs(self) -> list:
         fdim = self.mesh.topology.dim - 1
         Vu = self.W.sub(0)
         bcs = []
-        for tag, comp in self.domain.rollers:
+        components = 1 if self.dimension == "radial" else self.mesh.geometry.dim
+        fixed = list(self.domain.rollers) + [(tag, comp) for tag in self.domain.clamped
+                                             for comp in range(components)]
+        for tag, comp in fixed:
             V = Vu if self.dimension == "radial" else Vu.sub(comp)
             dofs = fem.locate_dofs_topological(V, fdim, self.domain.facet_tags.find(tag))
             bcs.append(fem.dirichletbc(0.0, dofs, V))
@@ -370,6 +424,29 @@ class Model:
                 dofs = fem.locate_dofs_geometrical(
                     (V, Vc), lambda X, p=p: np.linalg.norm(X.T - p, axis=1) < 1e-10)
                 bcs.append(fem.dirichletbc(0.0, dofs[0], V))
+        return bcs
+
+    def _region_bcs(self) -> list:
+        """θ = θ_0 and μ_x = 0 where no transporting cell reaches; F_p = I and ε̄_p = 0
+        outside the primary material (those unknowns have no equation there)."""
+        if self.regions is None:
+            return []
+        W, transport = self.W, self.regions.transport
+        bcs = [fem.dirichletbc(value, isolated_dofs(W, sub, transport), W.sub(sub))
+               for sub, value in ((1, float(self.case.initial.soc)), (2, 0.0))]
+        if self.plastic:
+            tdim = self.mesh.topology.dim
+            imap = self.mesh.topology.index_map(tdim)
+            cells = np.setdiff1d(np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32),
+                                 self.domain.cell_tags.find(self.regions.primary_tag))
+            V, _ = W.sub(3).collapse()
+            identity = fem.Function(V)
+            values = np.array(plasticity.identity_values(self.dimension))
+            identity.interpolate(lambda X: np.tile(values[:, None], (1, X.shape[1])))
+            bcs.append(fem.dirichletbc(identity, fem.locate_dofs_topological(
+                (W.sub(3), V), tdim, cells), W.sub(3)))
+            bcs.append(fem.dirichletbc(0.0, fem.locate_dofs_topological(W.sub(4), tdim, cells),
+                                       W.sub(4)))
         return bcs
 
     def _hold_bc(self):

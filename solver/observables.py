@@ -44,7 +44,16 @@ class Observables:
         self.volume = self._integral(model.dV(1.0))  # non-dimensional, weighted
         self.wetted_area = self._integral(model.dA(1.0)) if model.ds_wetted is not None else 0.0
         self._volume = self.volume
-        self._theta_form = fem.form(model.dV(model.theta))
+        # the host capacity, in volumes of the primary material (c_max,i/c_max weighted), and
+        # the mass of the hosts (kg per unit non-dimensional volume)
+        regions = model.regions
+        capacity = 1.0 if regions is None else regions.capacity
+        self.capacity_volume = self._integral(model.dV(capacity))
+        mat = model.case.materials["active"]
+        self.host_mass = self.volume * mat.density if regions is None else sum(
+            rho * self._integral(model.dV_region(role))
+            for role, rho in regions.masses.items())
+        self._theta_form = fem.form(model.dV(capacity * model.theta))
         self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = collapsed_dofs(model.W, 1)[1]
         self._electrochemistry = None
@@ -89,8 +98,8 @@ class Observables:
         return self.model.w.x.array[self._theta_dofs]
 
     def soc(self) -> float:
-        """State of charge θ̄ = ∫θ dV / V."""
-        return self._sum(self._theta_form) / self._volume
+        """State of charge θ̄ = ∫ c_i θ dV / ∫ c_i dV (c_i = c_max,i/c_max; one host: ∫θ/V)."""
+        return self._sum(self._theta_form) / self.capacity_volume
 
     def volume_change_pct(self) -> float:
         """ΔV/V in %: ∫(J − 1) dV / V (finite strain) or ∫ tr ε dV / V (small strain)."""
@@ -186,7 +195,9 @@ class RadialProbe:
         if len(self._cells):
             theta = model.w.sub(1).eval(self._points, self._cells).ravel()
             f = obs.fields
-            cols = [theta, theta * model.scales.c_max]
+            capacity = 1.0 if model.regions is None else \
+                model.regions.capacity.eval(self._points, self._cells).ravel()
+            cols = [theta, theta * model.scales.c_max * capacity]
             cols += [f[k].eval(self._points, self._cells).ravel()
                      for k in ("sigma_rr", "sigma_tt", "sigma_h", "von_mises")]
             u_r = f["u_r"].eval(self._points, self._cells).ravel()

@@ -101,7 +101,7 @@ class Outputs:
         m, model, S = self.model.mesh, self.model, self.model.scales
         ufl_fields = self.obs.ufl_fields
         sources = {
-            "concentration": (model.theta * S.c_max, ()),
+            "concentration": (model.concentration, ()),
             "displacement": (model.u * S.length,
                              () if model.dimension == "radial" else (m.geometry.dim,)),
             "von_mises": (ufl_fields["von_mises"], ()),

@@ -17,6 +17,7 @@ voltage or SOC limit.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from solver.case import CaseError
 from solver.model import FARADAY
 from solver.schema import Step
 
@@ -64,17 +65,22 @@ def mode(phase: Step) -> str:
 class Protocol:
     """Iterates over the steps of all cycles and applies each phase to the model."""
 
-    def __init__(self, case, model, volume: float, wetted_area: float):
+    def __init__(self, case, model, observables):
         self.case, self.model = case, model
         mat, L = case.materials["active"], model.scales.length
+        # V: host capacity in primary-material volumes, A: wetted area (non-dimensional)
+        volume, area = observables.capacity_volume, observables.wetted_area
+        if area == 0 and any(s.kind != "rest" for s in case.protocol.steps):
+            raise CaseError("no wetted surface leads into a material that takes the species "
+                            "(the wetted faces belong to elastic regions): give such a region a "
+                            "host material (e.g. shell: {from: HC-Na}) or wet other faces")
         # non-dimensional flux per unit C-rate: ĵ = (C/3600) t0 V/A  (mass-exact SOC rate)
-        self.flux_per_c_rate = model.scales.time / 3600.0 * volume / wetted_area \
-            if wetted_area > 0 else 0.0
-        charge = FARADAY * mat.c_max  # C per m³ of host at θ = 1
+        self.flux_per_c_rate = model.scales.time / 3600.0 * volume / area if area > 0 else 0.0
+        charge = FARADAY * mat.c_max * volume  # C at θ̄ = 1, per non-dimensional volume
         self.c_rate_per_unit = {
             "C": 1.0,
-            "A/kg": 3600.0 * mat.density / charge,
-            "A/m^2": 3600.0 * wetted_area / (volume * L * charge) if volume > 0 else 0.0}
+            "A/kg": 3600.0 * observables.host_mass / charge,
+            "A/m^2": 3600.0 * area / (L * charge) if volume > 0 else 0.0}
 
     def __iter__(self):
         for cycle in range(1, self.case.protocol.cycles + 1):

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, Optional, Union, get_args
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from solver import materials as library
@@ -240,9 +241,8 @@ class ImageGeometry(_Model):
     rollers: list[Face] = Field([], description="image faces with zero normal displacement")
 
 
-IMPLEMENTED_KINDS = ("sphere", "box")
-PLANNED_KINDS = ("ellipsoid", "wire", "core_shell", "yolk_shell", "inverse_opal",
-                 "fibre_clusters", "composite", "film", "file", "image")
+IMPLEMENTED_KINDS = ("sphere", "box", "ellipsoid", "wire", "core_shell", "yolk_shell", "film",
+                     "inverse_opal", "composite", "fibre_clusters", "file", "image")
 
 
 def _geometry_kind(value: Any) -> Any:
@@ -252,8 +252,7 @@ def _geometry_kind(value: Any) -> Any:
     if "kind" not in value:
         fail(f"geometry kind is required; implemented kinds: {implemented}", key="kind")
     if value["kind"] not in IMPLEMENTED_KINDS:
-        what = "is not implemented yet" if value["kind"] in PLANNED_KINDS else "is unknown"
-        fail(f"geometry kind {value['kind']!r} {what}; implemented kinds: {implemented}",
+        fail(f"geometry kind {value['kind']!r} is unknown; implemented kinds: {implemented}",
              key="kind")
     return value
 
@@ -462,6 +461,63 @@ class Material(_Model):
         if self.D_curve is not None:
             _check_curve(self.D_curve, "D_curve", self.D, "D", lower=0.0)
         return self
+
+
+class ElasticMaterial(_Model):
+    """A material of a non-active role (shell, matrix, collector, ...): it deforms but takes no
+    species and does not swell; `{from: LIBRARY-NAME}` takes E, nu, density of the entry."""
+
+    name: str = Field("inline", description="library entry it came from, or 'inline'")
+    E: PosPressure = Field(description="Young's modulus")
+    nu: float = Field(gt=-1, lt=0.5, description="Poisson's ratio")
+    density: Optional[Quantity("density", gt=0)] = Field(None, description="mass density")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_library(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "from" not in data:
+            return data
+        source = data["from"]
+        if source not in library.names():
+            fail(f"unknown material {source!r}; the library has: {', '.join(library.names())}",
+                 key="from")
+        base = {k: v for k, v in library.properties(source).items()
+                if k in ("E", "nu", "density")}
+        return {"name": source, **base, **{k: v for k, v in data.items() if k != "from"}}
+
+
+def _material_kind(value: Any) -> str:
+    """'elastic' for an inactive library entry or an inline material without transport data."""
+    if isinstance(value, (Material, ElasticMaterial)):  # serialising
+        return "active" if isinstance(value, Material) else "elastic"
+    if isinstance(value, dict):
+        source = value.get("from")
+        if source in library.names():
+            return "active" if library.entry(source)["chemistry"] else "elastic"
+        if source is None and "D" not in value and "c_max" not in value:
+            return "elastic"
+    return "active"
+
+
+AnyMaterial = Annotated[Union[Annotated[Material, Tag("active")],
+                              Annotated[ElasticMaterial, Tag("elastic")]],
+                        Discriminator(_material_kind)]
+
+# material roles each geometry kind tags its cells with (file and image: from the case)
+GEOMETRY_ROLES = {"core_shell": ("active", "shell"), "yolk_shell": ("active", "shell"),
+                  "film": ("active", "substrate"), "composite": ("active", "matrix"),
+                  "fibre_clusters": ("active", "fibre")}
+
+
+def geometry_roles(geometry) -> tuple[str, ...]:
+    """The material roles of a geometry's regions."""
+    if geometry.kind == "inverse_opal":
+        return ("active", "collector") + (("coating",) if geometry.coating_thickness else ())
+    if geometry.kind == "file":
+        return tuple(geometry.regions)
+    if geometry.kind == "image":
+        return tuple(geometry.labels)
+    return GEOMETRY_ROLES.get(geometry.kind, ("active",))
 
 
 FORMULA_UNITS = {"E": "Pa", "nu": "", "D": "m^2/s", "yield_stress": "Pa"}
@@ -834,7 +890,10 @@ class Case(_Model):
     name: str = Field(pattern=NAME_PATTERN, description="case name (letters, digits, _.+-)")
     geometry: Geometry = Field(description="the body, chosen by kind")
     chemistry: Literal["Li", "Na"] = Field(description="inserted species")
-    materials: dict[str, Material] = Field(description="materials by role; 'active' is required")
+    materials: dict[str, AnyMaterial] = Field(
+        description="materials by role: 'active' (the host the species enters) and, for "
+                    "geometries with several regions, the other roles it names (shell, matrix, "
+                    "substrate, collector, coating, fibre), which are elastic only")
     initial: Initial = Field(default_factory=Initial, description="initial state")
     physics: Physics = Field(default_factory=Physics, description="physics switches")
     electrochemistry: Electrochemistry = Field(
@@ -849,8 +908,18 @@ class Case(_Model):
         if "active" not in self.materials:
             fail(f"the 'active' material is required; given: {', '.join(self.materials) or 'none'}",
                  key="materials")
+        roles = geometry_roles(self.geometry)
+        missing = [r for r in roles if r not in self.materials]
+        extra = [r for r in self.materials if r not in roles]
+        if missing or extra:
+            fail(f"geometry {self.geometry.kind} has the regions {', '.join(roles)}; "
+                 + (f"give materials for {', '.join(missing)}" if missing else
+                    f"remove {', '.join(extra)}"), key="materials")
+        if not isinstance(self.materials["active"], Material):
+            fail("the active material needs transport data (D, c_max, expansion or Omega, "
+                 "density), e.g. from: Sn-Na", key="materials.active")
         for role, m in self.materials.items():
-            if m.chemistry is not None and m.chemistry != self.chemistry:
+            if getattr(m, "chemistry", None) not in (None, self.chemistry):
                 fail(f"material {m.name!r} is data for {m.chemistry} but the case has chemistry "
                      f"{self.chemistry}; choose a {self.chemistry} material from the library: "
                      f"{', '.join(library.names())}", key=f"materials.{role}")

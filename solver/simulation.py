@@ -66,8 +66,8 @@ class TimeLoop:
     def __init__(self, case, model: Model, observables: Observables, outputs: Outputs):
         self.case, self.model, self.obs, self.out = case, model, observables, outputs
         S, mat = model.scales, case.materials["active"]
-        self.volume = observables.volume
-        self.protocol = Protocol(case, model, self.volume, observables.wetted_area)
+        self.volume = observables.capacity_volume  # of the hosts, in primary-material volumes
+        self.protocol = Protocol(case, model, observables)
         dt = case.solver.dt
         self.ctrl = StepController(
             initial=dt.initial or 1e-4 * S.time,
@@ -75,7 +75,9 @@ class TimeLoop:
             maximum=dt.max or 0.02 * S.time)
         # SI conversions of whole-body quantities
         self.body_moles = mat.c_max * self.volume * S.length ** 3 * model.domain.body_factor
-        self.capacity_per_soc = mat.c_max * FARADAY / (3600.0 * mat.density)  # mAh/g at θ̄ = 1
+        # mAh/g of host at θ̄ = 1 (one host: c_max F/(3600 ρ))
+        self.capacity_per_soc = mat.c_max * FARADAY * self.volume / (
+            3600.0 * observables.host_mass)
         self.one_c_A = FARADAY * self.body_moles / 3600.0  # current of 1C
         self.t, self.increment, self.soc = 0.0, 0, observables.soc()
         self.mode = "flux"

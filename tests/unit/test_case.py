@@ -163,9 +163,9 @@ def test_invalid_values(tmp_path):
     assert "protocol.steps.0.until.voltage (line 16): '1 A' is not a voltage" in msg
     msg = error(tmp_path, CASE.replace("kinematics: small", "kinematics: large"))
     assert "physics.kinematics (line 11)" in msg and "small" in msg and "finite" in msg
-    msg = error(tmp_path, CASE.replace("kind: sphere", "kind: ellipsoid"))
-    assert "geometry.kind (line 3): geometry kind 'ellipsoid' is not implemented yet; " \
-           "implemented kinds: sphere, box" in msg
+    msg = error(tmp_path, CASE.replace("kind: sphere", "kind: torus"))
+    assert "geometry.kind (line 3): geometry kind 'torus' is unknown; implemented kinds: " \
+           "sphere, box, ellipsoid, wire, core_shell" in msg
     msg = error(tmp_path, CASE.replace("max: 60 s", "max: 0.5 s"))
     assert "solver.dt (line 23): need min <= initial <= max" in msg
     msg = error(tmp_path, CASE.replace("- {rest: 10 min}", "- {rest: 10 min, hold: {theta: 1}}"))
@@ -181,7 +181,7 @@ def test_several_problems_in_one_paragraph(tmp_path):
 def test_materials_errors(tmp_path):
     msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-K"))
     assert "materials.active.from (line 9): unknown material 'Sn-K'; the library has: " \
-           "HC-Na, Si-Li, Sn-Li, Sn-Na" in msg
+           "CNF, Co, Cu, HC-Na, Si-Li, Sn-Li, Sn-Na, W" in msg
     msg = error(tmp_path, CASE.replace("  active:", "  anode:"))
     assert "the 'active' material is required" in msg
     msg = error(tmp_path, CASE.replace("chemistry: Na", "chemistry: Li"))
