@@ -39,7 +39,10 @@ class Observables:
         points = self.V.element.interpolation_points
         self._expressions = {k: fem.Expression(e, points) for k, e in exprs.items()}
         self.fields = {k: fem.Function(self.V, name=k) for k in exprs}
-        self._surface = self._surface_dofs()
+        dom = model.domain
+        self._surface = self._dofs_on(dom.wetted)
+        self._interface = self._dofs_on([v for k, v in dom.facet_ids.items()
+                                         if k.startswith("interface:")])
 
         self.volume = self._integral(model.dV(1.0))  # non-dimensional, weighted
         self.wetted_area = self._integral(model.dA(1.0)) if model.ds_wetted is not None else 0.0
@@ -69,15 +72,16 @@ class Observables:
     def _integral(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
 
-    def _surface_dofs(self) -> np.ndarray:
-        """Local dofs of the stress space that sit on wetted facets (vertices, or cells for DG0)."""
+    def _dofs_on(self, facet_ids) -> np.ndarray:
+        """Local dofs of the stress space that sit on the facets tagged ``facet_ids`` (wetted
+        surface, interfaces): vertices, or cells for DG0."""
         m, dom = self.model.mesh, self.model.domain
         tdim = m.topology.dim
         m.topology.create_connectivity(tdim - 1, 0)
         m.topology.create_connectivity(tdim, 0)
-        if not dom.wetted:
+        if not facet_ids:
             return np.zeros(0, dtype=np.int32)
-        facets = np.concatenate([dom.facet_tags.find(t) for t in dom.wetted])
+        facets = np.concatenate([dom.facet_tags.find(t) for t in facet_ids])
         vertices = dmesh.compute_incident_entities(m.topology, facets, tdim - 1, 0)
         on_surface = np.zeros(m.topology.index_map(0).size_local
                               + m.topology.index_map(0).num_ghosts, dtype=bool)
@@ -135,13 +139,18 @@ class Observables:
         return float(result) if np.isfinite(result) else float("nan")
 
     def extrema(self) -> dict:
-        """Stress extrema of the last ``update`` in Pa; NaN where there is no wetted surface."""
+        """Stress extrema of the last ``update`` in Pa (at the wetted surface and at material
+        interfaces, on both sides); NaN where there is no such surface."""
         f = self.fields
         return {
             "surface_hoop_max_Pa": self._extreme(f["sigma_tt"].x.array[self._surface], MPI.MAX),
             "hydrostatic_max_Pa": self._extreme(f["sigma_h"].x.array, MPI.MAX),
             "hydrostatic_min_Pa": self._extreme(f["sigma_h"].x.array, MPI.MIN),
             "von_mises_max_Pa": self._extreme(f["von_mises"].x.array, MPI.MAX),
+            "interface_von_mises_max_Pa": self._extreme(f["von_mises"].x.array[self._interface],
+                                                        MPI.MAX),
+            "interface_hydrostatic_max_Pa": self._extreme(f["sigma_h"].x.array[self._interface],
+                                                          MPI.MAX),
             "plastic_strain_max": float("nan") if self._plastic_dofs is None else
             self._extreme(self.model.w.x.array[self._plastic_dofs], MPI.MAX),
         }

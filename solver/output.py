@@ -18,7 +18,8 @@ SUMMARY_COLUMNS = (
     "time_s", "step", "cycle", "increment", "current_A", "soc", "capacity_mAh_g", "voltage_V",
     "equilibrium_voltage_V", "overpotential_V",
     "volume_change_pct", "surface_hoop_max_Pa", "hydrostatic_max_Pa", "hydrostatic_min_Pa",
-    "von_mises_max_Pa", "plastic_strain_max", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
+    "von_mises_max_Pa", "interface_von_mises_max_Pa", "interface_hydrostatic_max_Pa",
+    "plastic_strain_max", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
     "particle_damage_volume_fraction", "sei_thickness_mean_m", "inventory_lost_mol",
     "newton_iterations", "ksp_iterations", "dt_s",
 )

@@ -43,7 +43,7 @@ def test_results_directory(demo):
     # the library's Sn–Na OCV gives a voltage vs Na/Na+ inside the staircase's range
     assert np.isfinite(s["voltage_V"]).all() and (0 < s["voltage_V"]).all() \
         and (s["voltage_V"] < 2).all()
-    for empty in ("sei_hoop_max_Pa", "sei_cracked_area_fraction",
+    for empty in ("interface_von_mises_max_Pa", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
                   "particle_damage_volume_fraction", "sei_thickness_mean_m", "inventory_lost_mol"):
         assert np.isnan(s[empty]).all(), empty  # does not apply: empty, not zero
     with h5py.File(out / "fields.h5") as f:

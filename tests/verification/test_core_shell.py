@@ -58,6 +58,10 @@ def test_swelling_core_in_elastic_shell(dimension, size, rel, rel_hoop):
     # the outer shell surface carries the Lamé hoop tension
     outer = global_max(obs.extrema()["surface_hoop_max_Pa"] * np.ones(1))
     assert outer == pytest.approx(hoop(A_CORE + T_SHELL), rel=rel_hoop)
+    # at the interface: the core's pressure on one side, the shell's tension on the other
+    at_interface = obs.extrema()
+    assert at_interface["interface_hydrostatic_max_Pa"] > 0
+    assert at_interface["interface_von_mises_max_Pa"] > 0.5 * abs(core)
 
 
 @pytest.mark.parallel
