@@ -40,4 +40,6 @@ def build(geometry, comm: MPI.Comm | None = None) -> Domain:
     if kind not in BUILDERS:
         raise ValueError(f"unknown geometry kind {kind!r}; expected one of {', '.join(BUILDERS)}")
     module, function = BUILDERS[kind]
+    if kind == "sphere" and getattr(geometry, "sei", None) is not None:
+        module, function = "shells", "build_sei_particle"
     return getattr(importlib.import_module(f"meshes.{module}"), function)(geometry, comm)

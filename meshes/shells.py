@@ -1,4 +1,5 @@
-"""Concentric spherical particles: a core in a bonded shell, and a yolk in a shell.
+"""Concentric spherical particles: a core in a bonded shell, a yolk in a shell, and a particle
+under a meshed SEI (the shell's role ``sei``, the species entering at the interface).
 
 Regions: ``active`` (cell tag 1: core or yolk) and ``shell`` (2), centred at the origin.
 Radii: core R_c (yolk R_y), shell from R_i (= R_c, or R_y + gap) to R_o = R_i + thickness.
@@ -35,8 +36,6 @@ from .domain import Domain, mesh_size
 from .ellipsoid import (add_named_boundary, ball_pins, body, check_symmetry, embed_pins,
                         generate, section, symmetry_name)
 
-REGIONS = {"active": 1, "shell": 2}
-INTERFACE = "interface:active:shell"
 SYMMETRY_IDS = {
     ("radial", "full"): ("center",), ("radial", "octant"): ("center",),
     ("axisymmetric", "full"): ("axis",), ("axisymmetric", "octant"): ("axis", "equator"),
@@ -52,8 +51,18 @@ BODY_FACTOR = {
 
 def build_core_shell(geometry, comm: MPI.Comm) -> Domain:
     core, thickness = _positive(geometry, "core_radius"), _positive(geometry, "shell_thickness")
-    radii = {"surface": core + thickness, INTERFACE: core}
+    radii = {"surface": core + thickness, "interface:active:shell": core}
     return _build(geometry, comm, "core_shell", radii, core, core, wetted=("surface",))
+
+
+def build_sei_particle(geometry, comm: MPI.Comm) -> Domain:
+    """A sphere (``geometry``: the sphere's model) under a bonded SEI shell (role ``sei``) with
+    at least ``mesh.sei_layers`` elements through it; the species enter at the interface."""
+    core, thickness = _positive(geometry, "radius"), _positive(geometry.sei, "thickness")
+    radii = {"surface": core + thickness, "interface:active:sei": core}
+    return _build(geometry, comm, "sei_particle", radii, core, core,
+                  wetted=("interface:active:sei",), shell_role="sei",
+                  layers=geometry.mesh.sei_layers, default_size=geometry.mesh.size)
 
 
 def build_yolk_shell(geometry, comm: MPI.Comm) -> Domain:
@@ -71,9 +80,11 @@ def _positive(geometry, name: str) -> float:
     return value
 
 
-def _build(geometry, comm, kind, radii, core, inner, wetted) -> Domain:
+def _build(geometry, comm, kind, radii, core, inner, wetted, shell_role="shell", layers=2,
+           default_size=None) -> Domain:
     """``radii``: facet name -> radius (surface first); the active body is r ≤ ``core``, the
-    shell ``inner`` ≤ r ≤ radii['surface'] (inner == core: bonded)."""
+    shell (role ``shell_role``, at least ``layers`` elements across) ``inner`` ≤ r ≤
+    radii['surface'] (inner == core: bonded)."""
     dimension = str(getattr(geometry, "dimension", "3d"))
     symmetry = str(getattr(geometry, "symmetry", "octant"))
     check_symmetry(kind, symmetry)
@@ -83,8 +94,9 @@ def _build(geometry, comm, kind, radii, core, inner, wetted) -> Domain:
     names = ["surface", *SYMMETRY_IDS[(dimension, symmetry)], *list(radii)[1:]]
     ids = {name: i + 1 for i, name in enumerate(names)}
     outer = radii["surface"]
-    h = mesh_size(geometry, core / 10.0)
-    spec = _Spec(kind, symmetry, radii, ids, core, inner, outer, h, min(h, (outer - inner) / 2))
+    h = default_size or mesh_size(geometry, core / 10.0)
+    spec = _Spec(kind, symmetry, radii, ids, core, inner, outer, h,
+                 min(h, (outer - inner) / layers), shell_role)
     mesher = {"radial": _radial, "axisymmetric": _axisymmetric, "3d": _ball}[dimension]
     data, pins = mesher(spec, comm)
     key = (dimension, symmetry)
@@ -92,7 +104,7 @@ def _build(geometry, comm, kind, radii, core, inner, wetted) -> Domain:
     return Domain(mesh=data.mesh, cell_tags=data.cell_tags, facet_tags=data.facet_tags,
                   dimension=dimension, facet_ids=ids, wetted=tuple(ids[n] for n in wetted),
                   rollers=rollers, pins=pins, length=outer, body_factor=BODY_FACTOR[key],
-                  regions=dict(REGIONS))
+                  regions=spec.regions)
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,11 @@ class _Spec:
     outer: float
     h: float
     h_shell: float
+    shell_role: str = "shell"
+
+    @property
+    def regions(self) -> dict[str, int]:
+        return {"active": 1, self.shell_role: 2}
 
     @property
     def bonded(self) -> bool:
@@ -128,7 +145,8 @@ class _Spec:
 def _radial(spec: _Spec, comm: MPI.Comm):
     """1-D intervals [0, R_c] and [R_i, R_o] with uniform elements, vertices at every radius."""
     scale = spec.outer
-    pieces = [(0.0, spec.core, "active", spec.h), (spec.inner, spec.outer, "shell", spec.h_shell)]
+    pieces = [(0.0, spec.core, "active", spec.h),
+              (spec.inner, spec.outer, spec.shell_role, spec.h_shell)]
     names = {0.0: "center", **{r: name for name, r in spec.radii.items()}}
 
     def draw(gmsh):
@@ -139,7 +157,7 @@ def _radial(spec: _Spec, comm: MPI.Comm):
         occ.synchronize()
         for region, (line, n) in lines.items():
             gmsh.model.mesh.setTransfiniteCurve(line, max(n, 1) + 1)
-            gmsh.model.addPhysicalGroup(1, [line], REGIONS[region], name=region)
+            gmsh.model.addPhysicalGroup(1, [line], spec.regions[region], name=region)
         for r, name in names.items():
             gmsh.model.addPhysicalGroup(0, [points[r]], spec.ids[name], name=name)
 
@@ -213,8 +231,8 @@ def _finish(gmsh, spec: _Spec, scale: float, dim: int, core: int, shell: int, sh
     embed_pins(gmsh, shell_pins, scale, shell)
     if spec.finest is not None:
         _shell_size(gmsh, spec, scale)
-    gmsh.model.addPhysicalGroup(dim, [core], REGIONS["active"], name="active")
-    gmsh.model.addPhysicalGroup(dim, [shell], REGIONS["shell"], name="shell")
+    gmsh.model.addPhysicalGroup(dim, [core], 1, name="active")
+    gmsh.model.addPhysicalGroup(dim, [shell], 2, name=spec.shell_role)
     by_radius = {name: r / scale for name, r in spec.radii.items()}
 
     def namer(tag):

@@ -126,7 +126,15 @@ class Model:
         self.dx = ufl.Measure("dx", mesh, metadata={"quadrature_degree": qdeg})
         self.ds = ufl.Measure("ds", mesh, subdomain_data=domain.facet_tags,
                               metadata={"quadrature_degree": qdeg})
-        self.ds_wetted = sum((self.ds(t) for t in domain.wetted[1:]), self.ds(domain.wetted[0])) \
+        # the species enter through exterior facets, or through interior ones (an interface
+        # under a meshed SEI), where integrands are taken on the primary material's side
+        names = {v: k for k, v in domain.facet_ids.items()}
+        self.wetted_inside = any(names.get(t, "").startswith("interface:")
+                                 for t in domain.wetted)
+        measure = ufl.Measure("dS" if self.wetted_inside else "ds", mesh,
+                              subdomain_data=domain.facet_tags,
+                              metadata={"quadrature_degree": qdeg})
+        self.ds_wetted = sum((measure(t) for t in domain.wetted[1:]), measure(domain.wetted[0])) \
             if domain.wetted else None
 
         self.u, self.theta, self.mu_x, *self.internal = ufl.split(self.w)
@@ -332,7 +340,7 @@ class Model:
         """Whether every wetted facet bounds the primary material (its OCV then gives V)."""
         if self.regions is None or self.ds_wetted is None:
             return True
-        form = fem.form((1 - self.regions.primary) * self.ds_wetted)
+        form = fem.form(self.on_wetted(1 - self.regions.primary) * self.ds_wetted)
         return self.mesh.comm.allreduce(fem.assemble_scalar(form)) == 0
 
     def open_circuit_voltage(self, theta):
@@ -395,9 +403,18 @@ class Model:
 
     def dA(self, integrand) -> ufl.Form:
         """∫ integrand w ds over the wetted surface (of the regions the species can enter)."""
-        if self.regions is not None:
-            integrand = self.regions.transport * integrand
-        return integrand * self.weight * self.ds_wetted
+        return self.on_wetted(integrand * self.weight) * self.ds_wetted
+
+    def on_wetted(self, f):
+        """``f`` on the wetted surface: times the transport indicator (regions), and on an
+        interface taken from the primary material's side."""
+        if self.regions is None:
+            return f
+        if self.wetted_inside:
+            p = self.regions.primary
+            f = ufl.as_ufl(f)
+            return p("+") * f("+") + p("-") * f("-")
+        return self.regions.transport * f
 
     def dV_region(self, role: str, integrand=1.0) -> ufl.Form:
         """∫ integrand w dx over the cells of one material role."""

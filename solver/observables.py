@@ -43,6 +43,8 @@ class Observables:
         self._surface = self._dofs_on(dom.wetted)
         self._interface = self._dofs_on([v for k, v in dom.facet_ids.items()
                                          if k.startswith("interface:")])
+        self._sei = self.V.dofmap.list[dom.cell_tags.find(dom.regions["sei"])].ravel() \
+            if "sei" in dom.regions else np.zeros(0, dtype=np.int32)
 
         self.volume = self._integral(model.dV(1.0))  # non-dimensional, weighted
         self.wetted_area = self._integral(model.dA(1.0)) if model.ds_wetted is not None else 0.0
@@ -151,6 +153,7 @@ class Observables:
                                                         MPI.MAX),
             "interface_hydrostatic_max_Pa": self._extreme(f["sigma_h"].x.array[self._interface],
                                                           MPI.MAX),
+            "sei_hoop_max_Pa": self._extreme(f["sigma_tt"].x.array[self._sei], MPI.MAX),
             "plastic_strain_max": float("nan") if self._plastic_dofs is None else
             self._extreme(self.model.w.x.array[self._plastic_dofs], MPI.MAX),
         }

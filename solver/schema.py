@@ -49,6 +49,14 @@ class MeshSpec(_Model):
     size: Optional[PosLength] = Field(
         None, description="element size; null = radius/20 (sphere) or max(size)/8 (box)")
     order: Literal[1, 2] = Field(2, description="polynomial degree of the displacement")
+    sei_layers: int = Field(3, ge=2, description="elements through the SEI thickness, at least")
+
+
+class SeiLayer(_Model):
+    """A meshed SEI shell on the particle (material role ``sei``): bonded, elastic, no storage
+    of the species; the insertion flux enters the particle at the particle–SEI interface."""
+
+    thickness: PosLength = Field(description="SEI thickness")
 
 
 class SphereGeometry(_Model):
@@ -60,6 +68,7 @@ class SphereGeometry(_Model):
         "3d", description="radial = 1-D spherical symmetry; axisymmetric = 2-D (r, z)")
     symmetry: Literal["full", "octant"] = Field(
         "octant", description="mesh the full body or one symmetric part with symmetry planes")
+    sei: Optional[SeiLayer] = Field(None, description="meshed SEI shell; null = no SEI")
     mesh: MeshSpec = Field(default_factory=MeshSpec, description="mesh resolution")
 
     @model_validator(mode="after")
@@ -511,6 +520,8 @@ GEOMETRY_ROLES = {"core_shell": ("active", "shell"), "yolk_shell": ("active", "s
 
 def geometry_roles(geometry) -> tuple[str, ...]:
     """The material roles of a geometry's regions."""
+    if geometry.kind == "sphere" and geometry.sei is not None:
+        return ("active", "sei")
     if geometry.kind == "inverse_opal":
         return ("active", "collector") + (("coating",) if geometry.coating_thickness else ())
     if geometry.kind == "file":

@@ -127,7 +127,7 @@ def test_units(tmp_path, key, given, expected):
 def test_unknown_key_names_line_and_suggestion(tmp_path):
     msg = error(tmp_path, CASE.replace("  radius: 250 nm", "  radus: 250 nm"))
     assert "unknown key 'radus' at geometry.radus (line 4); did you mean 'radius'?" in msg
-    assert "valid keys: kind, radius, dimension, symmetry, mesh" in msg
+    assert "valid keys: kind, radius, dimension, symmetry, sei, mesh" in msg
     assert "required key is missing" not in msg  # the typo explains it
     msg = error(tmp_path, CASE.replace("yield_stress:", "yeild_stress:"))
     assert "materials.active.yeild_stress (line 9); did you mean 'yield_stress'?" in msg
@@ -181,7 +181,7 @@ def test_several_problems_in_one_paragraph(tmp_path):
 def test_materials_errors(tmp_path):
     msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-K"))
     assert "materials.active.from (line 9): unknown material 'Sn-K'; the library has: " \
-           "CNF, Co, Cu, HC-Na, Si-Li, Sn-Li, Sn-Na, W" in msg
+           "CNF, Co, Cu, HC-Na, SEI-Li, SEI-LiF, SEI-NaF, Si-Li, Sn-Li, Sn-Na, W" in msg
     msg = error(tmp_path, CASE.replace("  active:", "  anode:"))
     assert "the 'active' material is required" in msg
     msg = error(tmp_path, CASE.replace("chemistry: Na", "chemistry: Li"))

@@ -11,8 +11,9 @@ NAMES = materials.names()
 
 
 def test_library_names():
-    assert NAMES == ["CNF", "Co", "Cu", "HC-Na", "Si-Li", "Sn-Li", "Sn-Na", "W"]
-    with pytest.raises(KeyError, match="the library has: CNF, Co, Cu, HC-Na, Si-Li, Sn-Li"):
+    assert NAMES == ["CNF", "Co", "Cu", "HC-Na", "SEI-Li", "SEI-LiF", "SEI-NaF", "Si-Li", "Sn-Li",
+                     "Sn-Na", "W"]
+    with pytest.raises(KeyError, match="the library has: CNF, Co, Cu, HC-Na, SEI-Li"):
         materials.entry("Sn-K")
 
 

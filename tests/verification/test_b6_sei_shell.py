@@ -1,0 +1,94 @@
+"""B6a (physics.md part 3): a meshed SEI shell on a particle with a uniform eigenstrain, small
+strain (Lamé composite sphere). a = 100 nm, h = 10 nm, ε* = 0.01; the table's values in MPa
+and nm. The eigenstrain comes from moving the core's stress-free reference θ_0 (θ uniform);
+the SEI (role ``sei``) takes no species and does not swell. Tolerances of B6a: radial 1e-4
+(the shell's hoop stress is read at the Gauss-free DG1 nodes of the P2 stress), 3-D octant
+with 3 elements through h: 2 %.
+"""
+
+import numpy as np
+import pytest
+from support import CASES, global_max, swell
+
+from solver.case import load_case
+
+TABLE = [  # core E, ν; shell E, ν; core σ, σ_θθ(a), σ_θθ(b) (MPa); u(a) (nm)
+    (50e9, 0.36, 10e9, 0.30, -25.785, 129.744, 116.851, 0.98556),
+    (50e9, 0.36, 100e9, 0.25, -218.160, 1097.721, 988.641, 0.87783),
+    (1e15, 0.36, 10e9, 0.30, -26.163, 131.644, 118.563, 1.00000),
+]
+A, H, EPS = 100e-9, 10e-9, 0.01
+
+
+def sei_particle(dimension, size, row):
+    Ec, nuc, Es, nus = row[:4]
+    case = load_case(CASES / "demo.yaml", [
+        f"geometry={{kind: sphere, radius: {A}, dimension: {dimension}, sei: {{thickness: {H}}}, "
+        f"mesh: {{size: {size}, sei_layers: {3 if dimension == '3d' else 40}}}}}",
+        f"materials.active.E={Ec}", f"materials.active.nu={nuc}",
+        f"materials.sei={{E: {Es}, nu: {nus}}}", "physics.stress_coupling=two_way",
+        "initial.soc=0.5", "output.probes=[]"])
+    beta = case.materials["active"].expansion
+    model, obs = swell(case, [0.5 - 3 * EPS / beta])
+    return model, obs
+
+
+def values_at(obs, name, role, radius, tol):
+    """DG values of a stress field at the nodes of the role's cells at distance ``radius``."""
+    f = obs.fields[name]
+    dom = obs.model.domain
+    cells = dom.cell_tags.find(dom.regions[role])
+    dofs = f.function_space.dofmap.list[cells].ravel()
+    x = f.function_space.tabulate_dof_coordinates()[dofs] * obs.model.scales.length
+    return f.x.array[dofs[np.abs(np.linalg.norm(x, axis=1) - radius) < tol]]
+
+
+@pytest.mark.parallel
+@pytest.mark.parametrize("row", TABLE, ids=["Sn/organic", "Sn/inorganic", "rigid/organic"])
+def test_b6a_radial(row):
+    model, obs = sei_particle("radial", "1 nm", row)
+    core, hoop_a, hoop_b = (v * 1e6 for v in row[4:7])
+    for name, role, r, expected in (("sigma_h", "active", A / 2, core),
+                                    ("sigma_tt", "sei", A, hoop_a),
+                                    ("sigma_tt", "sei", A + H, hoop_b)):
+        got = values_at(obs, name, role, r, 1e-12)
+        assert got.size == 0 or np.allclose(got, expected, rtol=1e-4), (name, r, got, expected)
+        assert global_max(np.ones(1) * got.size) >= 1  # found on some rank
+    assert obs.extrema()["sei_hoop_max_Pa"] == pytest.approx(hoop_a, rel=1e-4)
+
+
+@pytest.mark.parallel
+def test_b6a_3d_octant():
+    row = TABLE[0]
+    model, obs = sei_particle("3d", "10 nm", row)
+    core, hoop_a = row[4] * 1e6, row[5] * 1e6
+    from dolfinx import fem
+    from mpi4py import MPI
+    integral = lambda form: MPI.COMM_WORLD.allreduce(  # noqa: E731
+        fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+    mean = integral(model.dV_region("active", obs.fields["sigma_h"])) / integral(
+        model.dV_region("active"))
+    assert mean == pytest.approx(core, rel=0.02)
+    assert obs.extrema()["sei_hoop_max_Pa"] == pytest.approx(hoop_a, rel=0.02)
+
+
+@pytest.mark.parallel
+@pytest.mark.parametrize("dimension, size", [
+    ("radial", "2 nm"), pytest.param("3d", "25 nm", marks=pytest.mark.slow)])
+def test_species_enter_under_the_sei(tmp_path, dimension, size):
+    """The insertion flux enters the particle at the particle–SEI interface: the SOC moves at
+    exactly C/3600 per second, the SEI holds no species, and the voltage is computed there."""
+    from postprocess import readers
+    from support import run
+
+    case, record = run("demo.yaml", tmp_path, *[
+        f"geometry={{kind: sphere, radius: {A}, dimension: {dimension}, "
+        f"sei: {{thickness: {H}}}, mesh: {{size: {size}, order: 1}}}}",
+        "materials.sei={from: SEI-NaF}", "output.probes=[]",
+        "protocol.steps=[{insert: {c_rate: 2}, until: {soc: 0.1}}]", "solver.dt.max=20 s"])
+    s = readers.summary(tmp_path)
+    rate = np.diff(s["soc"]) / np.diff(s["time_s"])
+    assert np.allclose(rate, 2 / 3600, rtol=1e-8)
+    assert s["soc"][-1] == pytest.approx(0.1, abs=1e-9)
+    assert np.all(np.isfinite(s["voltage_V"])) and np.all(np.isfinite(s["sei_hoop_max_Pa"]))
+    assert s["sei_hoop_max_Pa"][-1] > 0  # the swelling particle stretches its SEI
