@@ -93,6 +93,7 @@ class Model:
         self.dtau = fem.Constant(mesh, 1e-3)
         self.bdf = fem.Constant(mesh, np.array([1.0, -1.0, 0.0]))  # ∂θ/∂τ ≈ Σ a_k θ_{n+1-k}/Δτ
         self.j_in = fem.Constant(mesh, 0.0)
+        self.j_sink = fem.Constant(mesh, 0.0)  # taken by the SEI (solver.sei), lagged
         self.theta_hold = fem.Constant(mesh, float(case.initial.soc))
         self.lmbda, self.G = elasticity.lame(1.0, mat.nu)
         if self.plastic:  # non-dimensional: σ_Y/E, ε̇_0 L²/D
@@ -142,6 +143,7 @@ class Model:
         self.eps = kinematics.strain(self.u, dim, x)
         F_def = kinematics.deformation_gradient(self.u, dim, x)
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
+        self.surface_stretch = kinematics.area_ratio(F_def, dim, mesh)
         self.swelling_jacobian = self._swelling_jacobian(self.theta)
         # c = θ c_max,i (mol/m³ of reference volume), the region's own capacity
         self.concentration = self.theta * mat.c_max * (
@@ -299,7 +301,7 @@ class Model:
             form -= self.dV(p * (chi * (1 - 2 * theta) * r
                                  + lam2 * ufl.dot(grad(theta), grad(r))))
         dA = self.dA if self.ds_wetted is not None else None
-        inflow = self.j_in if inflow is None else inflow
+        inflow = (self.j_in if inflow is None else inflow) - self.j_sink
         return form + transport.mass_balance(
             self._theta_rate(theta), theta, mu_x, q, self.case.physics.mobility,
             lambda integrand: self.dV(c * integrand), dA, inflow, grad, C_inv, d)

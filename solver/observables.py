@@ -59,6 +59,8 @@ class Observables:
             rho * self._integral(model.dV_region(role))
             for role, rho in regions.masses.items())
         self._theta_form = fem.form(model.dV(capacity * model.theta))
+        self._area_form = fem.form(model.dA(model.surface_stretch)) \
+            if model.case.physics.sei_growth and model.ds_wetted is not None else None
         self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = collapsed_dofs(model.W, 1)[1]
         self._electrochemistry = None
@@ -130,6 +132,11 @@ class Observables:
         """Butler–Volmer current at the applied potential through the whole body (A, > 0
         inserting)."""
         return self._sum(self._electrochemistry["current"])
+
+    def surface_area(self) -> float:
+        """Deformed area of the wetted surface of the whole body (m²)."""
+        S = self.model.scales
+        return self._sum(self._area_form) * S.length**2 * self.model.domain.body_factor
 
     def _sum(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)

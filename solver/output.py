@@ -42,7 +42,7 @@ def _cell(value) -> str:
     """CSV cell: empty for quantities that do not apply (None or NaN)."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return ""
-    return repr(value) if isinstance(value, float) else str(value)
+    return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
 
 
 class CsvLog:

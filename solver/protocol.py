@@ -117,8 +117,9 @@ class Protocol:
                 active.v_start + direction * phase.rate * (t_end - active.t_start)
 
     def soc_rate(self, phase: Step) -> float | None:
-        """dSOC/dt (1/s) of a current-controlled phase, None when not known in advance."""
-        if phase.kind in ("insert", "extract"):
+        """dSOC/dt (1/s) of a current-controlled phase, None when not known in advance (also
+        when an SEI takes part of the current)."""
+        if phase.kind in ("insert", "extract") and not self.case.physics.sei_growth:
             return phase.sign * self.c_rate(phase.current) / 3600.0
         return 0.0 if phase.kind == "rest" else None
 
@@ -154,7 +155,7 @@ class Protocol:
         targets = {}
         if phase.until_voltage is not None and m != "voltage":
             targets["voltage"] = phase.until_voltage
-        if m != "flux":
+        if self.soc_rate(phase) is None:
             if phase.until_soc is not None:
                 targets["soc"] = phase.until_soc
             if phase.until_capacity is not None:

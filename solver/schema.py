@@ -771,6 +771,27 @@ class Electrochemistry(_Model):
                          "of current-controlled steps carries the ohmic drop −i R_film")
 
 
+class SeiGrowth(_Model):
+    """SEI on the wetted surface as a surface state (physics.md 1d (iv), (v)): it grows by the
+    solvent-diffusion law, cracks when the surface stretches beyond (1 + ε_c)² of the area it
+    conforms to, and new SEI forms at once on the fresh (cracked) surface. The species it takes
+    leave the particle through the surface. Defaults: PyBaMM's example set (physics.md 2.5)."""
+
+    model: Literal["solvent_diffusion"] = Field(
+        "solvent_diffusion", description="growth law: L² = L_0² + (2 V̄ D_sol c_sol / z) t")
+    molar_volume: Quantity("molar volume", gt=0) = Field(9.585e-5, description="V̄_SEI")
+    species_per_unit: float = Field(2.0, gt=0, description="z, Li/Na per SEI formula unit")
+    solvent_diffusivity: Quantity("diffusivity", ge=0) = Field(2.5e-22, description="D_sol")
+    solvent_concentration: Quantity("concentration", ge=0) = Field(2636.0,
+                                                                   description="c_sol")
+    initial_thickness: Quantity("length", ge=0) = Field(5e-9, description="L_0 at t = 0")
+    form_initial: bool = Field(False, description="count the species of the initial SEI "
+                               "(formed during the first insertion) as consumed")
+    critical_strain: float = Field(0.05, ge=0, description="ε_c: the film cracks beyond it "
+                                   "(physics.md B6d: 2–5 % for 10–50 nm films)")
+    fresh_thickness: Quantity("length", gt=0) = Field(1e-9, description="h_new on fresh surface")
+
+
 class Physics(_Model):
     """Which physics to include."""
 
@@ -794,6 +815,9 @@ class Physics(_Model):
         "= ln(θ/(1−θ)) + χ(1−2θ) − λ²∇²θ (mixed form); needs mobility: lattice_gas and "
         "interaction (χ), gradient_length (λ) in the active material")
 
+
+    sei_growth: Optional[SeiGrowth] = Field(
+        None, description="SEI growth, cracking and regrowth on the wetted surface; null = none")
 
     @model_validator(mode="after")
     def _plastic_needs_finite(self) -> "Physics":

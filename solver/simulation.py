@@ -16,6 +16,7 @@ from solver.model import FARADAY, Model
 from solver.observables import Observables, RadialProbe
 from solver.output import Outputs, read_checkpoint
 from solver.protocol import TOLERANCE, ActiveStep, Protocol, phases
+from solver.sei import SurfaceSei
 from solver.stepping import StepController
 
 MAX_EVENT_REFINEMENTS = 30
@@ -90,6 +91,13 @@ class TimeLoop:
         self._previous_dt = None  # last accepted step of the current smooth stretch (BDF2)
         self.cycle_soc = {"in": 0.0, "out": 0.0}  # SOC moved in and out in the open cycle
         self._resume = None  # checkpoint state to continue from (restart)
+        # the SEI on the wetted surface (physics.sei_growth) and the species it took (mol)
+        spec = case.physics.sei_growth
+        self.sei = None if spec is None else SurfaceSei(spec, observables.surface_area())
+        self.inventory_lost, self._sei_moles, self._cycle_lost_from = 0.0, 0.0, 0.0
+        area0 = observables.wetted_area * S.length**2 * model.domain.body_factor
+        # ĵ of the sink per mol/s taken over the reference wetted area: j L/(D c_max)
+        self._sink_per_mol_s = S.length / (area0 * mat.D * mat.c_max) if area0 else 0.0
         self._end = None  # why the last phase ended
 
     # -- notifications -----------------------------------------------------------------------------
@@ -103,6 +111,10 @@ class TimeLoop:
                "volume_change_pct": self.obs.volume_change_pct(),
                "newton_iterations": its, "ksp_iterations": kits, "dt_s": dt}
         row.update(self.obs.extrema())
+        if self.sei is not None:
+            row.update(sei_thickness_mean_m=self.sei.mean_thickness(self.t),
+                       sei_cracked_area_fraction=self.sei.cracked_fraction(),
+                       inventory_lost_mol=self.inventory_lost)
         return row
 
     def _fields_and_probes(self) -> None:
@@ -121,6 +133,8 @@ class TimeLoop:
             "step_soc_start": active.soc_start if active else self.soc,
             "step_v_start": active.v_start if active else self.voltage,
             "voltage_V": self.voltage, "current_A": self.current, "end": self._end,
+            "sei": None if self.sei is None else self.sei.state(),
+            "inventory_lost_mol": self.inventory_lost, "cycle_lost_from": self._cycle_lost_from,
             "cycle_soc_in": self.cycle_soc["in"], "cycle_soc_out": self.cycle_soc["out"],
             "dt_s": self.ctrl.dt})
 
@@ -129,6 +143,10 @@ class TimeLoop:
         self.t, self.increment, self.soc = state["time_s"], state["increment"], state["soc"]
         self.voltage, self.current = state["voltage_V"], state["current_A"]
         self._end = state["end"]
+        self.inventory_lost = state["inventory_lost_mol"]
+        self._cycle_lost_from = state["cycle_lost_from"]
+        if self.sei is not None and state["sei"] is not None:
+            self.sei.restore(state["sei"])
         self.ctrl.dt = state["dt_s"]
         self.cycle_soc = {"in": state["cycle_soc_in"], "out": state["cycle_soc_out"]}
         self._resume = state
@@ -162,6 +180,9 @@ class TimeLoop:
     def _try(self, active, dt: float):
         t0 = self.model.scales.time
         self.protocol.prepare(active, self.t + dt)
+        if self.sei is not None:  # the SEI takes what it holds at t + dt and does not have yet
+            self._sei_moles = self.sei.content(self.t + dt) - self.inventory_lost
+            self.model.j_sink.value = self._sei_moles / dt * self._sink_per_mol_s
         previous = self._previous_dt / t0 if self._bdf2 and self._previous_dt else None
         ok, its, kits = self.model.solve_step(dt / t0, self.mode, previous)
         self.stats["newton_iterations"] += its
@@ -210,10 +231,18 @@ class TimeLoop:
         self.increment += 1
         self.soc, self.voltage = soc_new, voltage
         phase = active.phase
+        sei_current = 0.0
+        if self.sei is not None:
+            self.inventory_lost += self._sei_moles
+            sei_current = FARADAY * self._sei_moles / dt
+            self.sei.stretch(self.t, self.obs.surface_area())
         self.current = phase.sign * self.protocol.c_rate(phase.current) * self.one_c_A \
-            if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt
+            if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt \
+            + sei_current
         if self.mode == "flux" and not phase.current:
-            self.current = 0.0  # a rest (not the round-off of ΔSOC)
+            self.current = 0.0  # a rest: the SEI takes from the particle (self-discharge)
+        charge = self.current * dt / (FARADAY * self.body_moles)  # in units of SOC
+        self.cycle_soc["in" if charge > 0 else "out"] += abs(charge)
         self.ctrl.accepted(its)
         self.obs.update()
         self.out.record_step(self._row(active, dt, its, kits))
@@ -294,8 +323,6 @@ class TimeLoop:
                 self._end = None
                 while self._advance(active):
                     pass
-                dsoc = self.soc - active.soc_start
-                self.cycle_soc["in" if dsoc > 0 else "out"] += abs(dsoc)
                 self._fields_and_probes()
                 self.checkpoint(active, done=True)
             if open_cycle is not None:
@@ -311,8 +338,11 @@ class TimeLoop:
             "cycle": cycle,
             "insertion_capacity_mAh_g": inserted * self.capacity_per_soc,
             "extraction_capacity_mAh_g": extracted * self.capacity_per_soc,
-            "coulombic_efficiency": extracted / inserted if inserted > 0 else None})
+            "coulombic_efficiency": extracted / inserted if inserted > 0 else None,
+            "inventory_lost_mol": None if self.sei is None else
+            self.inventory_lost - self._cycle_lost_from})
         self.cycle_soc = {"in": 0.0, "out": 0.0}
+        self._cycle_lost_from = self.inventory_lost
 
 
 def run_case(case, out_dir, petsc_args=(), restart=None, plots=True) -> dict:

@@ -80,3 +80,13 @@ def radial_displacement(u, dimension: str, x, center=(0.0, 0.0, 0.0)) -> ufl.cor
     r = ufl.sqrt(ufl.dot(p, p))
     uvec = ufl.as_vector([u[0], u[1], 0]) if dimension == "axisymmetric" else u
     return ufl.conditional(ufl.gt(r, 0), ufl.dot(uvec, p) / ufl.max_value(r, 1e-300), 0.0)
+
+
+def area_ratio(F, dimension: str, mesh) -> ufl.core.expr.Expr:
+    """da/dA = J |F⁻ᵀN| (Nanson) on a boundary facet with reference normal N, in the
+    dimension's basis (radial: N = e_r; axisymmetric: (n_r, n_z, 0))."""
+    n = ufl.FacetNormal(mesh)
+    N = {"radial": lambda: ufl.as_vector([n[0], 0, 0]),
+         "axisymmetric": lambda: ufl.as_vector([n[0], n[1], 0]),
+         "3d": lambda: n}[dimension]()
+    return ufl.det(F) * ufl.sqrt(ufl.dot(ufl.dot(ufl.inv(F).T, N), ufl.dot(ufl.inv(F).T, N)))

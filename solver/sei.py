@@ -1,0 +1,82 @@
+"""The SEI on the wetted surface as a surface state: growth, cracking, regrowth and the species
+it consumes (physics.md 1d (iv), (v); benchmark B10).
+
+The film is a set of patches: area A_i (m²) formed at t_i with thickness h_i, each growing by
+the solvent-diffusion law
+
+    L_i(t)² = h_i² + k (t − t_i),   k = 2 V̄ D_sol c_sol / z,
+
+so a patch holds z A_i L_i / V̄ mol of the species. The surface area A(t) = ∫ J |F⁻ᵀN| dA_0 is
+measured on the deformed body. The film conforms to the surface as it shrinks (its stress-free
+area A_ref follows the smallest area since it last cracked); when the surface grows beyond
+A_ref (1 + ε_c)², the excess is fresh (cracked) surface, covered at once by a new patch of
+thickness h_new, and A_ref moves up with it. Over a cycle from A_0 to λ²A_0 this creates
+A_0 (λ² − (1 + ε_c)²) of fresh surface (physics.md 1d (v)).
+
+Simplifications, stated: one set of patches for the whole wetted surface (the stretch is
+averaged over it, not resolved point by point); cracking by a critical strain, not by fracture
+mechanics; the film carries no stress on the particle.
+"""
+
+import numpy as np
+
+
+class SurfaceSei:
+    """Patches of SEI on a surface of area ``area0`` (m²) at t = 0 (``spec``: SeiGrowth)."""
+
+    def __init__(self, spec, area0: float):
+        self.spec = spec
+        self.k = 2 * spec.molar_volume * spec.solvent_diffusivity * spec.solvent_concentration \
+            / spec.species_per_unit
+        self.per_volume = spec.species_per_unit / spec.molar_volume  # mol per m³ of SEI
+        self.area = np.array([area0])
+        self.born = np.array([0.0])
+        self.h0 = np.array([spec.initial_thickness])
+        self.reference = area0  # the area the film conforms to
+        self.current_area = area0
+        self.fresh = 0.0  # fresh area created in the present expansion (m²)
+
+    def thickness(self, t: float) -> np.ndarray:
+        """L_i(t) of every patch (m)."""
+        return np.sqrt(self.h0**2 + self.k * np.maximum(t - self.born, 0.0))
+
+    def content(self, t: float) -> float:
+        """Species held by the film at t (mol); the initial film counts only if formed in the run
+        (``form_initial``)."""
+        held = self.per_volume * float(np.sum(self.area * self.thickness(t)))
+        if not self.spec.form_initial:
+            held -= self.per_volume * self.area[0] * self.h0[0]
+        return held
+
+    def mean_thickness(self, t: float) -> float:
+        """Area-weighted mean thickness (m)."""
+        return float(np.sum(self.area * self.thickness(t)) / np.sum(self.area))
+
+    def stretch(self, t: float, area: float) -> None:
+        """The surface now has ``area`` (m²): crack and cover the fresh surface, or conform."""
+        limit = self.reference * (1 + self.spec.critical_strain) ** 2
+        if area > limit:
+            fresh = area - max(limit, self.current_area)
+            self.area = np.append(self.area, fresh)
+            self.born = np.append(self.born, t)
+            self.h0 = np.append(self.h0, self.spec.fresh_thickness)
+            self.fresh += fresh
+            self.reference = area / (1 + self.spec.critical_strain) ** 2
+        elif area < self.current_area:
+            self.reference = min(self.reference, area)
+            self.fresh = 0.0
+        self.current_area = area
+
+    def cracked_fraction(self) -> float:
+        """Fresh surface created in the present expansion, per unit present area."""
+        return self.fresh / self.current_area
+
+    def state(self) -> dict:
+        return {"area": self.area.tolist(), "born": self.born.tolist(), "h0": self.h0.tolist(),
+                "reference": self.reference, "current_area": self.current_area,
+                "fresh": self.fresh}
+
+    def restore(self, state: dict) -> None:
+        self.area, self.born, self.h0 = (np.array(state[k]) for k in ("area", "born", "h0"))
+        self.reference, self.current_area = state["reference"], state["current_area"]
+        self.fresh = state["fresh"]
