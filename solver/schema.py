@@ -790,6 +790,9 @@ class SeiGrowth(_Model):
     critical_strain: float = Field(0.05, ge=0, description="ε_c: the film cracks beyond it "
                                    "(physics.md B6d: 2–5 % for 10–50 nm films)")
     fresh_thickness: Quantity("length", gt=0) = Field(1e-9, description="h_new on fresh surface")
+    uptake_time: Quantity("time", gt=0) = Field(
+        60.0, description="the species a new film needs (initial, fresh surface) leave the "
+                          "particle over this relaxation time, not at once (numerical)")
 
 
 class Physics(_Model):

@@ -4,6 +4,7 @@ The loop is the hot path: it only sets constants, solves, assembles precompiled 
 interpolates precompiled expressions.
 """
 
+import math
 import platform
 import subprocess
 import time
@@ -180,14 +181,26 @@ class TimeLoop:
     def _try(self, active, dt: float):
         t0 = self.model.scales.time
         self.protocol.prepare(active, self.t + dt)
-        if self.sei is not None:  # the SEI takes what it holds at t + dt and does not have yet
-            self._sei_moles = self.sei.content(self.t + dt) - self.inventory_lost
+        if self.sei is not None:
+            self._sei_moles = self._sei_uptake(active, dt)
             self.model.j_sink.value = self._sei_moles / dt * self._sink_per_mol_s
         previous = self._previous_dt / t0 if self._bdf2 and self._previous_dt else None
         ok, its, kits = self.model.solve_step(dt / t0, self.mode, previous)
         self.stats["newton_iterations"] += its
         self.stats["ksp_iterations"] += kits
         return ok, its, kits
+
+    def _sei_uptake(self, active, dt: float) -> float:
+        """Species (mol) the SEI takes from the particle over the coming step: its growth, and
+        what a new film (initial, fresh surface) still lacks, relaxing over the uptake time τ
+        (owed (1 − e^{−Δt/τ})) but at most half the cell current, as a side reaction of it."""
+        owed = self.sei.content(self.t) - self.inventory_lost
+        growth = self.sei.content(self.t + dt) - self.sei.content(self.t)
+        phase = active.phase
+        current = self.protocol.c_rate(phase.current) * self.one_c_A if phase.current \
+            else abs(self.current)
+        return growth + min(owed * -math.expm1(-dt / self.sei.spec.uptake_time),
+                            0.5 * current * dt / FARADAY)
 
     def _measure(self, name: str, active) -> float:
         """An event quantity of the state just solved (the current as a magnitude in A)."""
