@@ -26,6 +26,22 @@ INSERT_ONLY = "protocol.steps=[{insert: {c_rate: 1}, until: {soc: 0.98}}]"
 COMPARED = ("time_s", "soc", "von_mises_max_Pa", "plastic_strain_max", "hydrostatic_min_Pa")
 
 
+def killed_run(monkeypatch, case_file, out, settings, after: int) -> dict:
+    """Run ``case_file`` into ``out`` and kill it once increment ``after`` is recorded; returns
+    the state of the checkpoint it left."""
+
+    def record_step(self, row, original=Outputs.record_step):
+        if row["increment"] > after:
+            raise KeyboardInterrupt  # the kill
+        original(self, row)
+
+    monkeypatch.setattr(Outputs, "record_step", record_step)
+    with pytest.raises(KeyboardInterrupt):
+        run(case_file, out, *settings)
+    monkeypatch.undo()
+    return json.loads((out / "checkpoint" / "state.json").read_text())
+
+
 def restarted(tmp_path, first_piece):
     case = load_case(CASES / CASE, SETTINGS)
     record = run_case(case, tmp_path / "second", restart=first_piece, plots=False)
@@ -56,18 +72,7 @@ def test_restart_after_a_kill(tmp_path, monkeypatch):
     its history with one backward-Euler step)."""
     settings = (*SETTINGS, "solver.time_scheme=backward_euler", "output.checkpoint_every=20")
     run(CASE, tmp_path / "whole", *settings)
-    killed = 30
-
-    def record_step(self, row, original=Outputs.record_step):
-        if row["increment"] > killed:
-            raise KeyboardInterrupt  # the kill
-        original(self, row)
-
-    monkeypatch.setattr(Outputs, "record_step", record_step)
-    with pytest.raises(KeyboardInterrupt):
-        run(CASE, tmp_path / "first", *settings)
-    monkeypatch.undo()
-    state = json.loads((tmp_path / "first" / "checkpoint" / "state.json").read_text())
+    state = killed_run(monkeypatch, CASE, tmp_path / "first", settings, after=30)
     assert state["increment"] == 20 and not state["step_done"]
     case = load_case(CASES / CASE, settings)
     run_case(case, tmp_path / "second", restart=tmp_path / "first", plots=False)
@@ -104,18 +109,9 @@ def test_restart_inside_a_gitt(tmp_path, monkeypatch):
                 "pulse: 6 min, rest: 30 min}, until: {soc: 0.35}}]")
     run("sn_na_voltage.yaml", tmp_path / "whole", *settings)
     whole = readers.summary(tmp_path / "whole")
-    killed = int(np.flatnonzero(whole["current_A"] == 0)[5])  # inside the first rest
-
-    def record_step(self, row, original=Outputs.record_step):
-        if row["increment"] > killed:
-            raise KeyboardInterrupt  # the kill
-        original(self, row)
-
-    monkeypatch.setattr(Outputs, "record_step", record_step)
-    with pytest.raises(KeyboardInterrupt):
-        run("sn_na_voltage.yaml", tmp_path / "first", *settings)
-    monkeypatch.undo()
-    state = json.loads((tmp_path / "first" / "checkpoint" / "state.json").read_text())
+    inside_first_rest = int(np.flatnonzero(whole["current_A"] == 0)[5])
+    state = killed_run(monkeypatch, "sn_na_voltage.yaml", tmp_path / "first", settings,
+                       after=inside_first_rest)
     assert state["phase"] == 1 and not state["step_done"]
     run_case(load_case(CASES / "sn_na_voltage.yaml", settings), tmp_path / "second",
              restart=tmp_path / "first", plots=False)
