@@ -316,8 +316,9 @@ class Model:
         """Surface potentials and currents (physics.md 1f) as UFL of the state, in V and A/m².
 
         ``local_voltage``: V = U_eq + η(i) − i R_film at the galvanostatic current density i;
-        ``surface_current``: the Butler–Volmer i at the applied potential; the potentiostatic
-        residual uses it as the inflow ĵ = i/(F D c_max/L)."""
+        ``surface_current``: the Butler–Volmer i at the applied potential V, η = V − U_eq + i R
+        with the previous increment's mean i in the ohmic drop; the potentiostatic residual
+        uses it as the inflow ĵ = i/(F D c_max/L)."""
         chem = case.electrochemistry
         mesh, f = self.mesh, FARADAY / self.scales.potential
         self.applied_voltage = fem.Constant(mesh, 0.0)  # V vs the metal
@@ -330,10 +331,15 @@ class Model:
             self.theta, mat.exchange_current,
             chem.electrolyte_concentration / chem.reference_concentration)
         i_cc = self.j_in * current_scale
+        # film resistance (Ω m², updated with the SEI) and the mean current density of the last
+        # increment (A/m²), for the ohmic drop of voltage-controlled steps
+        self.film_resistance = fem.Constant(mesh, chem.film_resistance)
+        self.lagged_current = fem.Constant(mesh, 0.0)
         self.equilibrium_voltage = U_eq
         self.local_voltage = U_eq + electrochemistry.overpotential(i_cc, i0, f) \
-            - i_cc * chem.film_resistance
-        self.surface_current = electrochemistry.butler_volmer(self.applied_voltage - U_eq, i0, f)
+            - i_cc * self.film_resistance
+        self.surface_current = electrochemistry.butler_volmer(
+            self.applied_voltage - U_eq + self.lagged_current * self.film_resistance, i0, f)
         self.potentiostatic_residual = self.weak_form(
             self.u, self.theta, self.mu_x, *self.internal,
             inflow=self.surface_current / current_scale)

@@ -767,8 +767,10 @@ class Electrochemistry(_Model):
     reference_concentration: Quantity("concentration", gt=0) = Field(
         1000.0, description="c_e at which the material's exchange_current was given")
     film_resistance: Quantity("area resistance", ge=0) = Field(
-        0.0, description="area-specific resistance R_film of a surface film (SEI): the voltage "
-                         "of current-controlled steps carries the ohmic drop −i R_film")
+        0.0, description="area-specific resistance R_film of a surface film: the voltage "
+                         "carries the ohmic drop −i R_film (voltage-controlled steps: with the "
+                         "previous increment's mean current density); an SEI of "
+                         "physics.sei_growth adds its resistivity × thickness")
 
 
 class SeiGrowth(_Model):
@@ -790,6 +792,8 @@ class SeiGrowth(_Model):
     critical_strain: float = Field(0.05, ge=0, description="ε_c: the film cracks beyond it "
                                    "(physics.md B6d: 2–5 % for 10–50 nm films)")
     fresh_thickness: Quantity("length", gt=0) = Field(1e-9, description="h_new on fresh surface")
+    resistivity: Quantity("resistivity", ge=0) = Field(
+        2e5, description="ρ_SEI: the film adds ρ_SEI L_mean to the film resistance (PyBaMM)")
     uptake_time: Quantity("time", gt=0) = Field(
         60.0, description="the species a new film needs (initial, fresh surface) leave the "
                           "particle over this relaxation time, not at once (numerical)")
@@ -982,11 +986,6 @@ class Case(_Model):
             if active.ocv is None and (voltage_controlled or step.until_voltage is not None):
                 fail(f"step {i} uses a voltage, which needs an ocv (and exchange_current) in the "
                      "active material, e.g. from: Sn-Na", key=f"protocol.steps.{i}")
-            if voltage_controlled and self.electrochemistry.film_resistance > 0:
-                fail(f"step {i} controls the voltage, which with a film_resistance > 0 is not "
-                     "implemented (the Butler–Volmer current would be implicit in its own "
-                     "ohmic drop); use current-controlled steps or film_resistance: 0",
-                     key="electrochemistry.film_resistance")
         if isinstance(self.geometry, BoxGeometry) and not self.geometry.wetted and any(
                 s.kind != "rest" for s in self.protocol.steps):
             fail("the protocol inserts or extracts but no face is wetted; list faces in wetted, "

@@ -97,8 +97,11 @@ class TimeLoop:
         self.sei = None if spec is None else SurfaceSei(spec, observables.surface_area())
         self.inventory_lost, self._sei_moles, self._cycle_lost_from = 0.0, 0.0, 0.0
         area0 = observables.wetted_area * S.length**2 * model.domain.body_factor
+        self._wetted_area_m2 = area0
         # ĵ of the sink per mol/s taken over the reference wetted area: j L/(D c_max)
         self._sink_per_mol_s = S.length / (area0 * mat.D * mat.c_max) if area0 else 0.0
+        if area0:
+            self._update_film()
         self._end = None  # why the last phase ended
 
     # -- notifications -----------------------------------------------------------------------------
@@ -148,6 +151,8 @@ class TimeLoop:
         self._cycle_lost_from = state["cycle_lost_from"]
         if self.sei is not None and state["sei"] is not None:
             self.sei.restore(state["sei"])
+        if self._wetted_area_m2:
+            self._update_film()
         self.ctrl.dt = state["dt_s"]
         self.cycle_soc = {"in": state["cycle_soc_in"], "out": state["cycle_soc_out"]}
         self._resume = state
@@ -189,6 +194,17 @@ class TimeLoop:
         self.stats["newton_iterations"] += its
         self.stats["ksp_iterations"] += kits
         return ok, its, kits
+
+    def _update_film(self) -> None:
+        """The film resistance (static + SEI ρ L_mean) and the mean current density the ohmic
+        drop of voltage-controlled steps uses next."""
+        if self.model.ocv is None:
+            return
+        resistance = self.case.electrochemistry.film_resistance
+        if self.sei is not None:
+            resistance += self.sei.spec.resistivity * self.sei.mean_thickness(self.t)
+        self.model.film_resistance.value = resistance
+        self.model.lagged_current.value = self.current / self._wetted_area_m2
 
     def _sei_uptake(self, active, dt: float) -> float:
         """Species (mol) the SEI takes from the particle over the coming step: its growth, and
@@ -255,6 +271,7 @@ class TimeLoop:
         if self.mode == "flux" and not phase.current:
             self.current = 0.0  # a rest: the SEI takes from the particle (self-discharge)
         charge = self.current * dt / (FARADAY * self.body_moles)  # in units of SOC
+        self._update_film()
         self.cycle_soc["in" if charge > 0 else "out"] += abs(charge)
         self.ctrl.accepted(its)
         self.obs.update()

@@ -42,6 +42,7 @@ KINDS: dict[str, QuantityKind] = {
         QuantityKind("specific current", "A/kg", "0.1 A/g"),
         QuantityKind("scan rate", "V/s", "0.1 mV/s"),
         QuantityKind("area resistance", "ohm*m^2", "1e-3 ohm*m^2"),
+        QuantityKind("resistivity", "ohm*m", "2e5 ohm*m"),
         QuantityKind("specific capacity", "mA*h/g", "800 mAh/g"),
     )
 }

@@ -99,3 +99,25 @@ def test_cccv_sweep_and_current_units(tmp_path):
         s["time_s"][sweep] - s["time_s"][start]), rtol=0, atol=1e-12)
     assert s["voltage_V"][sweep[-1]] == pytest.approx(0.5, abs=1e-12)
     assert np.all(s["current_A"][sweep] < 0)  # sweeping up extracts
+
+
+@pytest.mark.parallel
+def test_film_ohmic_drop(tmp_path):
+    """Under current control the film resistance lowers V by exactly i R_film (the transport,
+    hence U_eq and η, does not see it): two runs with R_film = 0 and 0.5 Ω m² differ by −i R
+    in every row; with an SEI of physics.sei_growth (no cracking: ε_c large) V − U_eq moves by
+    −i ρ_SEI L_mean with the film of the previous increment."""
+    steps = protocol("{insert: {c_rate: 1}, until: {soc: 0.2}}")
+    i = F * 2.30e5 * 100e-9 / (3 * 3600)  # A/m² at 1C
+    runs = {}
+    for name, extra in (("bare", ()), ("film", ("electrochemistry.film_resistance=0.5",)),
+                        ("sei", ("physics.sei_growth={critical_strain: 10, resistivity: 1e8}",))):
+        run("sn_na_voltage.yaml", tmp_path / name, *SMALL, "protocol.cycles=1", steps, *extra)
+        runs[name] = readers.summary(tmp_path / name)
+    bare, film, sei = runs["bare"], runs["film"], runs["sei"]
+    assert np.allclose(film["voltage_V"][1:] - bare["voltage_V"][1:], -0.5 * i, atol=1e-9)
+    drop = sei["voltage_V"][1:] - sei["equilibrium_voltage_V"][1:] - (
+        bare["voltage_V"][1:] - bare["equilibrium_voltage_V"][1:])
+    L = np.concatenate([[5e-9], sei["sei_thickness_mean_m"][1:-1]])  # the previous increment's
+    # (the SEI's uptake moves θ_s, hence i_0 and η, by a few 1e-5 V)
+    assert np.allclose(drop, -i * 1e8 * L, rtol=0, atol=5e-5)
