@@ -73,6 +73,16 @@ def load_case(path: str | Path, overrides: Sequence[str] = ()) -> Case:
     overridden: set[Path_] = set()
     for text_ in overrides:
         overridden.add(_apply_override(data, text_))
+    geometry = data.get("geometry")
+    if isinstance(geometry, dict) and isinstance(geometry.get("path"), str):
+        # a mesh or image file, relative to the case file's folder
+        given = Path(geometry["path"]).expanduser()
+        resolved = given if given.is_absolute() else (path.parent / given).resolve()
+        if not resolved.is_file():
+            where = "--set" if ("geometry", "path") in overridden else \
+                f"line {lines.get(('geometry', 'path'), '?')}"
+            raise CaseError(f"{path}: geometry.path ({where}): {resolved} does not exist")
+        geometry["path"] = str(resolved)
     try:
         return Case.model_validate(data)
     except ValidationError as err:
