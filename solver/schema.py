@@ -234,6 +234,8 @@ class FileGeometry(_Model):
         {}, description="axis -> facet tags with that displacement component fixed")
     dimension: Literal["axisymmetric", "3d"] = Field("3d", description="axisymmetric: x = r, "
                                                                        "y = z")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="displacement degree (the "
+                                                                 "cells are the file's)")
 
 
 class ImageGeometry(_Model):
@@ -248,6 +250,8 @@ class ImageGeometry(_Model):
     labels: dict[str, list[int]] = Field(description="material role -> label values")
     coarsen: int = Field(1, ge=1, description="merge coarsen³ voxels into one (majority label)")
     rollers: list[Face] = Field([], description="image faces with zero normal displacement")
+    mesh: MeshSpec = Field(default_factory=MeshSpec, description="displacement degree (the "
+                                                                 "cells are the voxels')")
 
 
 IMPLEMENTED_KINDS = ("sphere", "box", "ellipsoid", "wire", "core_shell", "yolk_shell", "film",
