@@ -57,7 +57,6 @@ def test_b6a_radial(row):
     assert obs.extrema()["sei_hoop_max_Pa"] == pytest.approx(hoop_a, rel=1e-4)
 
 
-@pytest.mark.parallel
 def test_b6a_3d_octant():
     row = TABLE[0]
     model, obs = sei_particle("3d", "10 nm", row)

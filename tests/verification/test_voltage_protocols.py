@@ -67,7 +67,6 @@ def test_voltage_hold_reaches_the_equilibrium_theta(tmp_path):
     assert np.all(s["voltage_V"][1:] == 0.18)
 
 
-@pytest.mark.parallel
 def test_cccv_sweep_and_current_units(tmp_path):
     """CCCV: the constant-current phase ends exactly at its voltage; a sweep moves the voltage
     linearly at its rate and ends on its target; 0.847 A/g and 0.2055 A/m² are 1C for this
@@ -101,7 +100,6 @@ def test_cccv_sweep_and_current_units(tmp_path):
     assert np.all(s["current_A"][sweep] < 0)  # sweeping up extracts
 
 
-@pytest.mark.parallel
 def test_film_ohmic_drop(tmp_path):
     """Under current control the film resistance lowers V by exactly i R_film (the transport,
     hence U_eq and η, does not see it): two runs with R_film = 0 and 0.5 Ω m² differ by −i R
