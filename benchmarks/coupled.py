@@ -22,7 +22,7 @@ from mpi4py import MPI
 from meshes import build
 from solver.case import load_case
 from solver.model import Model
-from solver.protocol import Protocol
+from solver.protocol import ActiveStep, Protocol
 from solver.observables import Observables
 
 
@@ -31,13 +31,14 @@ def coupled(size_nm: float, steps: int, preset: str) -> dict:
                                          f"solver.preset={preset}"])
     model = Model(case, build(case.geometry, MPI.COMM_WORLD))
     obs = Observables(model)
-    Protocol(case, model, obs.volume, obs.wetted_area).apply(case.protocol.steps[0])
+    step = case.protocol.steps[0]
+    mode = Protocol(case, model, obs).apply(ActiveStep(1, 1, step, 0.0, obs.soc(), step))
     dtau = 0.01
     newton = krylov = 0
     MPI.COMM_WORLD.barrier()
     start = time.perf_counter()
     for k in range(steps):
-        ok, its, kits = model.solve_step(dtau, False, dtau if k else None)
+        ok, its, kits = model.solve_step(dtau, mode, dtau if k else None)
         assert ok, "benchmark step failed"
         model.accept()
         newton, krylov = newton + its, krylov + kits
