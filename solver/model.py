@@ -123,6 +123,7 @@ class Model:
         # small strain: integrands at most quadratic in x (P2: ε∈P1; θ(1−θ), θ q) times the
         # weight; finite strain: non-polynomial, two more orders
         self.finite = case.physics.kinematics == "finite"
+        self.elastic_energy = hyperelasticity.ELASTIC_LAWS[case.physics.elastic_law]
         qdeg = (4 if self.finite else 2) + {"radial": 2, "axisymmetric": 1, "3d": 0}[dim]
         self.dx = ufl.Measure("dx", mesh, metadata={"quadrature_degree": qdeg})
         self.ds = ufl.Measure("ds", mesh, subdomain_data=domain.facet_tags,
@@ -241,8 +242,8 @@ class Model:
         if self.finite:
             F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
             J_c = self._swelling_jacobian(theta)
-            psi = J_c * hyperelasticity.neo_hookean(self._elastic(F, J_c, F_p), lmbda, G)
-            psi = self._with_regions(psi, theta, lambda J, lam, mu: J * hyperelasticity.neo_hookean(
+            psi = J_c * self.elastic_energy(self._elastic(F, J_c, F_p), lmbda, G)
+            psi = self._with_regions(psi, theta, lambda J, lam, mu: J * self.elastic_energy(
                 J ** (-1 / 3) * F, lam, mu))
             return ufl.diff(psi, F), ufl.diff(psi, theta)
         eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
@@ -378,7 +379,7 @@ class Model:
         _, _, _, p_n, e_p_n = ufl.split(self.w_n)
         F_e = ufl.variable(F_e)
         lmbda, G = self._moduli(theta)
-        M = F_e.T * ufl.diff(hyperelasticity.neo_hookean(F_e, lmbda, G), F_e)
+        M = F_e.T * ufl.diff(self.elastic_energy(F_e, lmbda, G), F_e)
         R_F, R_e = plasticity.flow_residuals(
             plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,
             M, self.dtau, self.yield_stress(theta), self.flow_rate0, self.flow_exponent)

@@ -808,7 +808,11 @@ class Physics(_Model):
 
     kinematics: Literal["small", "finite"] = Field(
         "small", description="small: linear elasticity with eigenstrain (valid for small "
-        "swelling only); finite: total-Lagrangian neo-Hookean with F = F_e F_p J_c^(1/3) I")
+        "swelling only); finite: total-Lagrangian hyperelasticity with F = F_e F_p J_c^(1/3) I")
+    elastic_law: Literal["neo_hookean", "hencky"] = Field(
+        "neo_hookean", description="finite strain only. neo_hookean: W = (G/2)(I_1 − 3) − G ln J "
+        "+ (λ/2)(ln J)²; hencky: W = G|dev E|² + (K/2)(tr E)², E = ½ ln C (ln C̄ by its artanh "
+        "series, truncation < 1e-10 up to deviatoric elastic stretch 1.3)")
     stress_coupling: Literal["none", "one_way", "two_way"] = Field(
         "two_way", description="one_way: stress does not act back on diffusion")
     plasticity: Literal["none", "viscoplastic"] = Field(
@@ -834,6 +838,9 @@ class Physics(_Model):
     def _plastic_needs_finite(self) -> "Physics":
         if self.plasticity == "viscoplastic" and self.kinematics != "finite":
             fail("plasticity: viscoplastic needs kinematics: finite", key="plasticity")
+        if self.elastic_law != "neo_hookean" and self.kinematics != "finite":
+            fail("elastic_law: hencky needs kinematics: finite (small strain is linear "
+                 "elasticity)", key="elastic_law")
         if self.phase_separation == "cahn_hilliard" and self.mobility != "lattice_gas":
             fail("phase_separation: cahn_hilliard needs mobility: lattice_gas (the regular "
                  "solution is a lattice-gas model)", key="phase_separation")
