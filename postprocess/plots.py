@@ -1,5 +1,7 @@
-"""PNG plots of a results directory: histories from summary.csv, profiles from the probes."""
+"""PNG plots of a results directory: histories from summary.csv, profiles from the probes;
+and of a parameter study, from its study.csv."""
 
+import csv
 from pathlib import Path
 
 import matplotlib
@@ -136,4 +138,116 @@ def plot_results(results_dir) -> list[Path]:
         files += [plot_voltage(s, folder), plot_dqdv(s, folder), plot_overpotential(s, folder)]
     files += [plot_profile(n, p, folder) for n, p in readers.profiles(results_dir).items()
               if len(p["time_s"])]
+    return files
+
+
+# ---------------------------------------------------------------- parameter studies
+def _metric_axis(name: str, description: str) -> tuple[float, str, str]:
+    """(scale, label, file stem) of a study metric column: _Pa shown in MPa, _pct in %."""
+    for suffix, scale, unit in (("_Pa", MPA, " (MPa)"), ("_pct", 1.0, " (%)")):
+        if name.endswith(suffix):
+            return scale, description + unit, name.removesuffix(suffix)
+    return 1.0, description, name
+
+
+def _numbers(values: list[str]) -> np.ndarray | None:
+    try:
+        return np.array([float(v) for v in values])
+    except ValueError:
+        return None
+
+
+def _levels(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Position of each value among the distinct values (ascending when numbers), and the
+    labels of the distinct values."""
+    numbers = _numbers(values)
+    keyed = values if numbers is None else list(numbers)
+    distinct = list(dict.fromkeys(keyed)) if numbers is None else sorted(set(keyed))
+    index = {v: i for i, v in enumerate(distinct)}
+    labels = [str(v) if numbers is None else f"{v:.3g}" for v in distinct]
+    return np.array([index[v] for v in keyed]), labels
+
+
+def _place(ax, axis: str, values: list[str]) -> np.ndarray:
+    """Coordinates of ``values`` on the ``axis`` ('x' or 'y') of ``ax``: the numbers (on a log
+    scale when positive over a decade or more), or positions labelled with the values."""
+    numbers = _numbers(values)
+    if numbers is None:
+        positions, labels = _levels(values)
+        getattr(ax, f"set_{axis}ticks")(range(len(labels)), labels)
+        return positions
+    if numbers.min() > 0 and numbers.max() >= 10 * numbers.min():
+        getattr(ax, f"set_{axis}scale")("log")
+    return numbers
+
+
+def _study_map(fig, ax, a: list[str], b: list[str], z: np.ndarray, failed: np.ndarray,
+               label: str) -> None:
+    """``z`` over two parameters: cells of the grid, annotated, when the cases form one; else
+    points coloured by ``z``. Failed cases are marked."""
+    ia, la = _levels(a)
+    ib, lb = _levels(b)
+    if len(z) == len(la) * len(lb) == len(set(zip(ia, ib))):
+        grid = np.full((len(lb), len(la)), np.nan)
+        grid[ib, ia] = z
+        shown = ax.pcolormesh(np.arange(len(la) + 1) - 0.5, np.arange(len(lb) + 1) - 0.5,
+                              np.ma.masked_invalid(grid), cmap="viridis")
+        ax.set_xticks(range(len(la)), la)
+        ax.set_yticks(range(len(lb)), lb)
+        for i, j, v, bad in zip(ia, ib, z, failed):
+            text = "failed" if bad else f"{v:.3g}" if np.isfinite(v) else ""
+            dark = bad or not np.isfinite(v) or shown.norm(v) < 0.6
+            ax.text(i, j, text, ha="center", va="center", fontsize=8,
+                    color="k" if bad else "w" if dark else "k")
+    else:
+        x, y = _place(ax, "x", a), _place(ax, "y", b)
+        shown = ax.scatter(x, y, c=z, cmap="viridis")
+        if failed.any():
+            ax.scatter(x[failed], y[failed], marker="x", color="r", label="failed")
+            ax.legend(fontsize=7)
+    fig.colorbar(shown, ax=ax, label=label)
+
+
+def _study_points(ax, values: list[str], z: np.ndarray, failed: np.ndarray,
+                  joined: bool) -> None:
+    """``z`` against one parameter (``joined``: a line through the points in order); failed
+    cases as red dotted verticals."""
+    x = _place(ax, "x", values)
+    order = np.argsort(x, kind="stable")
+    ax.plot(x[order], z[order], "o-" if joined else "o", color="C0")
+    for xf in x[failed]:
+        ax.axvline(xf, color="r", ls=":", lw=1)
+    ax.grid(alpha=0.3)
+
+
+def plot_study(study_dir, parameters, metrics: dict[str, str]) -> list[Path]:
+    """Plots of a parameter study from its study.csv into ``study_dir/plots``, one per metric
+    (column: description) that has values: over two parameters a map (NAME_map.png), else the
+    metric against each parameter (NAME.png; joined by a line for a single parameter).
+    Returns the files."""
+    study_dir = Path(study_dir)
+    with open(study_dir / "study.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    folder = study_dir / "plots"
+    folder.mkdir(exist_ok=True)
+    columns = {p: [r[p] for r in rows] for p in parameters}
+    failed = np.array([r["status"] == "failed" for r in rows])
+    files = []
+    for metric, description in metrics.items():
+        scale, label, stem = _metric_axis(metric, description)
+        z = np.array([float(r[metric]) if r[metric] else np.nan for r in rows]) * scale
+        if not np.isfinite(z).any():
+            continue
+        if len(parameters) == 2:
+            fig, ax = plt.subplots(figsize=(6.5, 4.8))
+            _study_map(fig, ax, *columns.values(), z, failed, label)
+            ax.set(xlabel=f"{parameters[0]} (SI)", ylabel=f"{parameters[1]} (SI)", title=label)
+            files.append(_save(fig, folder / f"{stem}_map.png"))
+            continue
+        fig, axes = plt.subplots(1, len(parameters), figsize=(5 * len(parameters), 4),
+                                 squeeze=False)
+        for ax, (name, values) in zip(axes[0], columns.items()):
+            _study_points(ax, values, z, failed, joined=len(parameters) == 1)
+            ax.set(xlabel=f"{name} (SI)", ylabel=label)
+        files.append(_save(fig, folder / f"{stem}.png"))
     return files

@@ -1,7 +1,8 @@
-"""Command line `swellfem` (DESIGN.md §3): run, check, mesh, plot, materials, info.
+"""Command line `swellfem` (DESIGN.md §3): run, sweep, check, mesh, plot, materials, info.
 
 Exit codes: 0 success, 2 bad input (one-paragraph message, no traceback), 3 the solution
-failed, 1 anything else. Only rank 0 prints; dolfinx/PETSc are imported only when needed.
+failed or SIGTERM stopped the run (a checkpoint is written), 1 anything else. Only rank 0
+prints; dolfinx/PETSc are imported only when needed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.case import CaseError, dump_case, load_case
-from solver.errors import SolveFailed
+from solver.errors import SolveFailed, Terminated
 
 KNOWN_RESULTS = frozenset({"case.yaml", "run.json", "summary.csv", "cycles.csv", "fields.xdmf",
                            "fields.h5", "profiles", "checkpoint", "plots"})
@@ -145,6 +146,24 @@ def _plot(args: argparse.Namespace, petsc: list[str]) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace, petsc: list[str]) -> int:
+    from solver.sweep import collect, load_study, run_study, write_slurm
+
+    study = load_study(args.study)
+    if args.slurm:
+        script = write_slurm(study, args.ranks_per_case, args.rerun_failed)
+        _print(f"wrote {script} ({len(study.cases)} array tasks); its header shows how to "
+               "submit it and the collector")
+        return 0
+    if args.collect:
+        counts = collect(study, plots=not args.no_plots)
+    else:
+        counts = run_study(study, args.ranks_per_case, args.rerun_failed, args.only,
+                           plots=not args.no_plots)
+    _print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 3 if counts["failed"] else 0
+
+
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
@@ -214,8 +233,9 @@ def _parser() -> argparse.ArgumentParser:
     s = with_case("run", "run a case; PETSc options may follow --")
     s.add_argument("-o", "--output", metavar="DIR", help="results directory (beats output.dir)")
     s.add_argument("--restart", metavar="DIR",
-                   help="continue from the checkpoint of the results directory DIR (same mesh "
-                        "and number of ranks) into a new results directory")
+                   help="continue from the checkpoint of the results directory DIR (same mesh, "
+                        "any number of ranks; written periodically, at the end of each protocol "
+                        "step, on failure and on SIGTERM) into a new results directory")
     s.add_argument("--no-plots", action="store_true", help="do not write plots at the end")
     s.set_defaults(func=_run)
     with_case("check", "validate a case and print it resolved (SI, defaults)").set_defaults(
@@ -223,6 +243,24 @@ def _parser() -> argparse.ArgumentParser:
     s = with_case("mesh", "mesh the geometry only and report its quality")
     s.add_argument("-o", "--output", metavar="MESH.xdmf", help="default: NAME-mesh.xdmf")
     s.set_defaults(func=_mesh)
+    s = sub.add_parser("sweep", help="run a parameter study (a base case over parameter "
+                       "values)", description="run the cases of a study file still to do into "
+                       "STUDY_DIR/cases/KEY and write STUDY_DIR/study.csv and plots/")
+    s.add_argument("study", metavar="STUDY", help="study file (YAML)")
+    s.add_argument("--ranks-per-case", type=int, metavar="N",
+                   help="run cases side by side on groups of N ranks (default: every case on "
+                        "all ranks)")
+    s.add_argument("--rerun-failed", action="store_true",
+                   help="run the cases that failed before again (they are skipped otherwise)")
+    s.add_argument("--no-plots", action="store_true", help="write no plots")
+    only = s.add_mutually_exclusive_group()
+    only.add_argument("--slurm", action="store_true",
+                      help="write STUDY_DIR/sweep.slurm, a Slurm job array (one task per case), "
+                           "instead of running")
+    only.add_argument("--only", type=int, metavar="I", help="run case I only (an array task)")
+    only.add_argument("--collect", action="store_true",
+                      help="rebuild study.csv and the plots from the case directories")
+    s.set_defaults(func=_sweep)
     s = sub.add_parser("plot", help="write PNG plots of a results directory")
     s.add_argument("dir", metavar="DIR")
     s.set_defaults(func=_plot)
@@ -252,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SolveFailed as e:
         _print(f"swellfem: the solution failed: {e}", sys.stderr)
+        return 3
+    except Terminated as e:
+        _print(f"swellfem: {e}; its checkpoint continues the run with --restart", sys.stderr)
         return 3
     except BrokenPipeError:  # e.g. `swellfem check case.yaml | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -494,10 +494,8 @@ class Model:
         self.w_nm1.x.array[:] = self.w.x.array
 
     def adopt_state(self) -> None:
-        """Make the values just written into w (a checkpoint's) the accepted state."""
-        self.w.x.scatter_forward()
-        self.w_n.x.array[:] = self.w.x.array
-        self.w_nm1.x.array[:] = self.w.x.array
+        """Continue from the accepted state just read into w_n (and w_nm1: a checkpoint's)."""
+        self.w.x.array[:] = self.w_n.x.array
 
     def solve_step(self, dtau: float, mode: str, previous_dtau: float | None = None):
         """One step of size Δτ from w_n: BDF2 when the size of the previous step of the same

@@ -3,6 +3,11 @@
 Files a killed run leaves behind stay complete: CSV rows are appended and flushed per step,
 whole files (case.yaml, run.json, checkpoint metadata) are written to a temporary name and
 renamed. Only rank 0 touches CSV/JSON files; XDMF and checkpoints are collective.
+
+A checkpoint holds the state Functions in a rank-independent order (:mod:`solver.key_order`),
+so a restart may run on another number of ranks. Every checkpoint goes to a new HDF5 file;
+``state.json``, written through a rename, names it (the commit), and only then is the previous
+file removed: a kill at any moment leaves a readable checkpoint.
 """
 
 import csv
@@ -13,6 +18,9 @@ from pathlib import Path
 import numpy as np
 from dolfinx import fem, io
 from petsc4py import PETSc
+
+from solver.case import CaseError
+from solver.key_order import KeyOrder
 
 SUMMARY_COLUMNS = (
     "time_s", "step", "cycle", "increment", "current_A", "soc", "capacity_mAh_g", "voltage_V",
@@ -27,6 +35,7 @@ CYCLE_COLUMNS = (
     "cycle", "insertion_capacity_mAh_g", "extraction_capacity_mAh_g", "coulombic_efficiency",
     "inventory_lost_mol", "sei_cracked_area_fraction", "particle_damage_volume_fraction",
 )
+CHECKPOINT_FORMAT = 2  # fields in key order (format 1: in the writing run's dof order)
 RESULT_NAMES = ("case.yaml", "run.json", "summary.csv", "cycles.csv", "fields.xdmf", "fields.h5",
                 "profiles", "checkpoint", "plots")
 
@@ -81,9 +90,9 @@ class Outputs:
         self.root = self.comm.rank == 0
         if self.root:
             (self.dir / "profiles").mkdir(parents=True, exist_ok=True)
-            (self.dir / "checkpoint").mkdir(exist_ok=True)
             write_atomic(self.dir / "case.yaml", case_text)
         self.comm.barrier()
+        self.checkpoints = Checkpoints(self.dir / "checkpoint", state_functions(model), self.comm)
         self.summary = CsvLog(self.dir / "summary.csv", SUMMARY_COLUMNS, self.root)
         self.cycles = CsvLog(self.dir / "cycles.csv", CYCLE_COLUMNS, self.root)
         self.probes = probes
@@ -143,16 +152,7 @@ class Outputs:
                     [[float(a[0]), int(a[1])] + [float(v) for v in r] for a, r in zip(lead, rows)])
 
     def write_checkpoint(self, state: dict) -> None:
-        """Last accepted state: the solution vector (PETSc HDF5, parallel) and where it was."""
-        path = self.dir / "checkpoint"
-        viewer = PETSc.Viewer().createHDF5(str(path / "state.h5"), "w", comm=self.comm)
-        vec = self.model.w_n.x.petsc_vec
-        vec.setName("state")
-        vec.view(viewer)
-        viewer.destroy()
-        if self.root:
-            write_atomic(path / "state.json", json.dumps(
-                dict(state, ranks=self.comm.size, dofs=self.model.num_dofs), indent=2))
+        self.checkpoints.write(state)
 
     def write_record(self, record: dict) -> None:
         if self.root:
@@ -164,25 +164,98 @@ class Outputs:
             log.close()
 
 
-def read_checkpoint(directory: Path, vec, ranks: int) -> dict:
-    """Load a checkpoint written by ``Outputs.write_checkpoint`` into ``vec`` and return its
-    metadata. The layout must be the one it was written with (same mesh, same number of
-    ranks); otherwise a CaseError says so."""
-    from solver.case import CaseError
+def state_functions(model) -> dict:
+    """The Functions a restart needs: the accepted state and, for BDF2, the one before it."""
+    return {"w_n": model.w_n, "w_nm1": model.w_nm1}
+
+
+def _key_orders(functions: dict) -> dict:
+    """A KeyOrder per function name, built once per function space."""
+    by_space = {}
+    for f in functions.values():
+        by_space.setdefault(id(f.function_space), f.function_space)
+    orders = {k: KeyOrder(V) for k, V in by_space.items()}
+    return {name: orders[id(f.function_space)] for name, f in functions.items()}
+
+
+def _mesh_size(functions: dict) -> dict:
+    """What a restart must find unchanged: the global numbers of cells and of each field's dofs."""
+    f = next(iter(functions.values()))
+    mesh = f.function_space.mesh
+    cells = mesh.topology.index_map(mesh.topology.dim).size_global
+    return {"cells": cells, "dofs": {name: g.function_space.dofmap.index_map.size_global
+                                     * g.function_space.dofmap.index_map_bs
+                                     for name, g in functions.items()}}
+
+
+class Checkpoints:
+    """The ``checkpoint/`` directory of a run: the state functions and the loop's position.
+    Collective; rank 0 writes ``state.json``. A reused directory loses its old checkpoint."""
+
+    def __init__(self, directory: Path, functions: dict, comm):
+        self.dir, self.functions, self.comm = Path(directory), functions, comm
+        self._orders, self._written = None, 0  # key orders are built at the first checkpoint
+        if comm.rank == 0:
+            self.dir.mkdir(exist_ok=True)
+            for old in self.dir.glob("state*"):
+                old.unlink()
+        comm.barrier()
+
+    def write(self, state: dict) -> None:
+        """Write the functions to a new HDF5 file, then commit ``state`` with its name."""
+        if self._orders is None:
+            self._orders = _key_orders(self.functions)
+        self._written += 1
+        name = f"state-{self._written}.h5"
+        viewer = PETSc.Viewer().createHDF5(str(self.dir / name), "w", comm=self.comm)
+        for key, f in self.functions.items():
+            vec = self._orders[key].gather(f)
+            vec.setName(key)
+            vec.view(viewer)
+        viewer.destroy()
+        self.comm.barrier()  # the file is complete on every rank's view before the commit
+        if self.comm.rank == 0:
+            write_atomic(self.dir / "state.json", json.dumps(
+                dict(state, format=CHECKPOINT_FORMAT, file=name, ranks=self.comm.size,
+                     **_mesh_size(self.functions)), indent=2))
+            for old in self.dir.glob("state-*.h5"):
+                if old.name != name:
+                    old.unlink()
+
+
+def read_checkpoint(directory: Path, functions: dict) -> dict:
+    """Load the checkpoint in ``directory`` into ``functions`` (same mesh, any number of ranks)
+    and return the loop's position it holds; a CaseError says what does not match."""
     try:
-        state = json.loads((directory / "state.json").read_text())
+        state = json.loads((Path(directory) / "state.json").read_text())
     except (OSError, ValueError) as err:
         raise CaseError(f"no readable checkpoint in {directory}: {err}") from None
-    if (state["ranks"], state["dofs"]) != (ranks, vec.getSize()):
-        raise CaseError(
-            f"checkpoint {directory} holds {state['dofs']} unknowns on {state['ranks']} rank(s); "
-            f"this run has {vec.getSize()} on {ranks}: restart with the same mesh and number of "
-            "ranks")
-    viewer = PETSc.Viewer().createHDF5(str(directory / "state.h5"), "r", comm=vec.getComm())
-    loaded = vec.duplicate()  # VecLoad swaps the storage: load aside, then copy into vec's own
-    loaded.setName("state")
-    loaded.load(viewer)
+    if state.get("format") != CHECKPOINT_FORMAT:
+        raise CaseError(f"checkpoint {directory} was written by an older swellfem (fields in "
+                        "the order of its ranks); it cannot be restarted by this version")
+    _check_same_mesh(directory, state, _mesh_size(functions))
+    fields = Path(directory) / state["file"]
+    if not fields.is_file():
+        raise CaseError(f"checkpoint {directory} names {fields.name}, which is missing")
+    orders = _key_orders(functions)
+    comm = next(iter(functions.values())).function_space.mesh.comm
+    viewer = PETSc.Viewer().createHDF5(str(fields), "r", comm=comm)
+    for key, f in functions.items():
+        orders[key].vector.setName(key)
+        orders[key].vector.load(viewer)
+        orders[key].spread(f)
     viewer.destroy()
-    vec.array[:] = loaded.array
-    loaded.destroy()
     return state
+
+
+def _check_same_mesh(directory, state: dict, here: dict) -> None:
+    """CaseError naming every count that differs between the checkpoint and this run."""
+    differences = [f"{state['cells']} cells there, {here['cells']} here"] \
+        if state["cells"] != here["cells"] else []
+    differences += [f"{state['dofs'].get(name)} unknowns in {name} there, {n} here"
+                    for name, n in here["dofs"].items() if state["dofs"].get(name) != n]
+    if differences:
+        raise CaseError(
+            f"checkpoint {directory} is for another mesh or set of unknowns "
+            f"({'; '.join(differences)}): restart with the same geometry, mesh size and order, "
+            "and the same physics unknowns (e.g. plasticity); the number of ranks may differ")

@@ -6,16 +6,18 @@ interpolates precompiled expressions.
 
 import math
 import platform
+import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 from mpi4py import MPI
 
-from solver.errors import SolveFailed
+from solver.errors import SolveFailed, Terminated
 from solver.model import FARADAY, Model
 from solver.observables import Observables, RadialProbe
-from solver.output import Outputs, read_checkpoint
+from solver.output import Outputs, read_checkpoint, state_functions
 from solver.protocol import TOLERANCE, ActiveStep, Protocol, phases
 from solver.sei import SurfaceSei
 from solver.stepping import StepController
@@ -59,6 +61,28 @@ def versions() -> dict:
             "dolfinx": dolfinx.__version__,
             "petsc": ".".join(map(str, PETSc.Sys.getVersion())),
             "mpi": MPI.Get_library_version().splitlines()[0].strip()}
+
+
+class SigtermFlag:
+    """While active, SIGTERM (a scheduler's time limit; mpirun and srun send it to every rank)
+    only raises ``received``, which the time loop reads between increments. The previous
+    handler is restored on exit. Python handles signals in the main thread only: elsewhere
+    nothing is installed."""
+
+    def __enter__(self):
+        self.received = False
+        self._installed = threading.current_thread() is threading.main_thread()
+        if self._installed:
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.received = True
+
+    def __exit__(self, *exc) -> None:
+        if self._installed:  # None: a handler not set from Python, restored as the default
+            signal.signal(signal.SIGTERM,
+                          signal.SIG_DFL if self._previous is None else self._previous)
 
 
 class TimeLoop:
@@ -140,7 +164,7 @@ class TimeLoop:
             "sei": None if self.sei is None else self.sei.state(),
             "inventory_lost_mol": self.inventory_lost, "cycle_lost_from": self._cycle_lost_from,
             "cycle_soc_in": self.cycle_soc["in"], "cycle_soc_out": self.cycle_soc["out"],
-            "dt_s": self.ctrl.dt})
+            "dt_s": self.ctrl.dt, "previous_dt_s": self._previous_dt})
 
     def resume(self, state: dict) -> None:
         """Continue from a checkpoint's position (the model already holds its state)."""
@@ -153,7 +177,7 @@ class TimeLoop:
             self.sei.restore(state["sei"])
         if self._wetted_area_m2:
             self._update_film()
-        self.ctrl.dt = state["dt_s"]
+        self.ctrl.dt, self._previous_dt = state["dt_s"], state["previous_dt_s"]
         self.cycle_soc = {"in": state["cycle_soc_in"], "out": state["cycle_soc_out"]}
         self._resume = state
 
@@ -335,6 +359,18 @@ class TimeLoop:
         return False
 
     def run(self) -> None:
+        """The protocol from the start or the resume point. SIGTERM stops it between increments
+        with a checkpoint of the last accepted state (Terminated)."""
+        with SigtermFlag() as self._sigterm:
+            self._run()
+
+    def _stop_if_terminated(self) -> None:
+        """Raise Terminated once any rank has received SIGTERM (all ranks decide together)."""
+        if self.model.mesh.comm.allreduce(self._sigterm.received, op=MPI.LOR):
+            raise Terminated(f"stopped by SIGTERM at t = {self.t:.6g} s (increment "
+                             f"{self.increment})")
+
+    def _run(self) -> None:
         self.obs.update()
         if self._resume is None:
             self.out.record_step(self._row(None, 0.0, 0, 0))
@@ -347,17 +383,17 @@ class TimeLoop:
                     self._close_cycle(open_cycle)
                 open_cycle = active.cycle
                 self.mode = self.protocol.apply(active)
-                self._previous_dt = None  # the boundary data jump: restart the multistep scheme
-                if starting:
+                if starting:  # the boundary data jump: restart the multistep scheme
+                    self._previous_dt = None
                     self.ctrl.boundary_jump()
                 self._end = None
                 while self._advance(active):
-                    pass
+                    self._stop_if_terminated()
                 self._fields_and_probes()
                 self.checkpoint(active, done=True)
             if open_cycle is not None:
                 self._close_cycle(open_cycle)
-        except SolveFailed:
+        except (SolveFailed, Terminated):
             self._fields_and_probes()
             self.checkpoint(active, done=False)
             raise
@@ -375,16 +411,17 @@ class TimeLoop:
         self._cycle_lost_from = self.inventory_lost
 
 
-def run_case(case, out_dir, petsc_args=(), restart=None, plots=True) -> dict:
-    """Run ``case`` and write the results directory ``out_dir``. Returns the run record.
+def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, comm=None) -> dict:
+    """Run ``case`` on the ranks of ``comm`` (default COMM_WORLD) and write the results
+    directory ``out_dir``. Returns the run record.
 
-    ``restart``: a results directory whose ``checkpoint/`` the run continues from (same mesh
-    and number of ranks); its protocol position, time and increment carry on in ``out_dir``.
+    ``restart``: a results directory whose ``checkpoint/`` the run continues from (same mesh,
+    any number of ranks); its protocol position, time and increment carry on in ``out_dir``.
     """
     from meshes import build
     from solver.case import dump_case
 
-    comm = MPI.COMM_WORLD
+    comm = MPI.COMM_WORLD if comm is None else comm
     wall0 = time.perf_counter()
     domain = build(case.geometry, comm)
     model = Model(case, domain, petsc_cli=parse_petsc_args(petsc_args))
@@ -395,7 +432,7 @@ def run_case(case, out_dir, petsc_args=(), restart=None, plots=True) -> dict:
     record = {"status": "running", "versions": versions(), "ranks": comm.size,
               "dofs": model.num_dofs, "preset": model.preset}
     if restart is not None:
-        state = read_checkpoint(Path(restart) / "checkpoint", model.w.x.petsc_vec, comm.size)
+        state = read_checkpoint(Path(restart) / "checkpoint", state_functions(model))
         model.adopt_state()
         loop.resume(state)
         record["restarted_from"] = str(restart)
@@ -405,6 +442,9 @@ def run_case(case, out_dir, petsc_args=(), restart=None, plots=True) -> dict:
     try:
         loop.run()
         status = "completed"
+    except Terminated:
+        status = "terminated"
+        raise
     finally:
         record.update(status=status, time_s=loop.t, increments=loop.increment,
                       final_soc=loop.soc, wall_time_s={"setup": setup,

@@ -1,6 +1,7 @@
 """The demo case on a coarse mesh, end to end: physically meaningful bounds, conservation,
 the results directory of DESIGN §5, and the same results on 1 and 2 MPI ranks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -36,8 +37,10 @@ def test_results_directory(demo):
     case, record, out = demo
     assert record["status"] == "completed"
     for name in ("case.yaml", "run.json", "summary.csv", "cycles.csv", "fields.xdmf", "fields.h5",
-                 "profiles/radial.csv", "checkpoint/state.h5", "checkpoint/state.json"):
+                 "profiles/radial.csv", "checkpoint/state.json"):
         assert (out / name).is_file(), name
+    checkpoint = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert (out / "checkpoint" / checkpoint["file"]).is_file()  # the HDF5 file it names
     s = readers.summary(out)
     assert set(DESIGN_COLUMNS) <= set(s)
     # the library's Sn–Na OCV gives a voltage vs Na/Na+ inside the staircase's range
@@ -123,8 +126,8 @@ def test_failed_solve_exits_3_and_keeps_results(tmp_path):
     assert "Traceback" not in done.stderr
     assert readers.run_record(out)["status"] == "failed"
     assert len(readers.summary(out)["time_s"]) >= 1
-    assert (out / "checkpoint" / "state.h5").is_file()
-    assert (out / "checkpoint" / "state.json").is_file()
+    checkpoint = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert (out / "checkpoint" / checkpoint["file"]).is_file()
 
 
 def test_iterative_preset_matches_direct(tmp_path):

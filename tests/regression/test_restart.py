@@ -67,9 +67,9 @@ def test_restart_at_a_step_boundary(tmp_path):
 
 
 def test_restart_after_a_kill(tmp_path, monkeypatch):
-    """A run killed mid-step restarts from its last periodic checkpoint (every 20 increments).
-    Backward Euler: the resumed steps are the ones the whole run took (BDF2 would restart
-    its history with one backward-Euler step)."""
+    """A run killed mid-step restarts from its last periodic checkpoint (every 20 increments)
+    and takes the steps the whole run took (backward Euler here; BDF2, whose checkpoint keeps
+    the state before the last, in test_restart_ranks)."""
     settings = (*SETTINGS, "solver.time_scheme=backward_euler", "output.checkpoint_every=20")
     run(CASE, tmp_path / "whole", *settings)
     state = killed_run(monkeypatch, CASE, tmp_path / "first", settings, after=30)
@@ -88,7 +88,8 @@ def test_restart_after_a_failed_solve(tmp_path):
     with pytest.raises(SolveFailed):  # one Newton iteration is never enough: exit 3 at once
         run(CASE, tmp_path / "first", *SETTINGS, "solver.newton.max_it=1",
             "solver.dt.min=1 s")
-    assert (tmp_path / "first" / "checkpoint" / "state.h5").exists()
+    state = json.loads((tmp_path / "first" / "checkpoint" / "state.json").read_text())
+    assert (tmp_path / "first" / "checkpoint" / state["file"]).exists()
     whole, rest = readers.summary(tmp_path / "whole"), restarted(tmp_path, tmp_path / "first")
     # the restart begins with the cut-back Δt of the failure: another step sequence, so the
     # stresses agree to the time-discretisation error only; the protocol lands exactly
