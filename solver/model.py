@@ -23,7 +23,7 @@ from dolfinx.fem.petsc import NonlinearProblem
 
 from meshes.domain import tag_all_cells
 from solver.expressions import UFL_MATH, parse_formula
-from solver.physics import (electrochemistry, elasticity, hyperelasticity, kinematics,
+from solver.physics import (electrochemistry, elasticity, fracture, hyperelasticity, kinematics,
                             plasticity, tables, transport)
 from solver import solvers
 from solver.case import CaseError
@@ -149,6 +149,11 @@ class Model:
         # c = θ c_max,i (mol/m³ of reference volume), the region's own capacity
         self.concentration = self.theta * mat.c_max * (
             1 if self.regions is None else self.regions.capacity)
+        # PETSc options live in a process-wide database: a prefix per model keeps models
+        # created one after another (tests, sweeps) from inheriting each other's options
+        Model._count += 1
+        tag = f"swellfem{Model._count}_"
+        self.phase_field = self._phase_field(case.physics.fracture, tag + "damage_")
         self.residual = self.weak_form(self.u, self.theta, self.mu_x, *self.internal)
         self.ocv = mat.ocv if self._wetted_is_primary() else None
         if self.ocv is not None:
@@ -162,10 +167,6 @@ class Model:
         self.bcs = self._displacement_bcs() + self._region_bcs()
         self.preset = solvers.preset_name(case.solver, self.W)
         options = solvers.petsc_options(case.solver, self.preset, petsc_cli or {})
-        # PETSc options live in a process-wide database: a prefix per model keeps models
-        # created one after another (tests, sweeps) from inheriting each other's options
-        Model._count += 1
-        tag = f"swellfem{Model._count}_"
         # one compiled problem per surface condition the protocol uses
         steps = case.protocol.steps
         self.problems = {"flux": self._problem(self.residual, self.bcs, tag + "flux_", options)}
@@ -236,23 +237,75 @@ class Model:
         strain, −β(tr M_e/3 − W_e)/(1 + βθ_0) at finite strain, plus the modulus terms when the
         moduli depend on θ.
         """
-        dim = self.dimension
         theta = ufl.variable(theta)
+        K = ufl.variable(kinematics.deformation_gradient(u, self.dimension, self.x, on_axis)
+                         if self.finite else kinematics.strain(u, self.dimension, self.x, on_axis))
+        if self.phase_field is None:
+            psi = self._stored_energy(K, theta, F_p)
+        else:
+            plus, minus = self._energy_parts(K, theta, F_p)
+            psi = self.phase_field.degradation * plus + minus
+        return ufl.diff(psi, K), ufl.diff(psi, theta)
+
+    def _stored_energy(self, K, theta, F_p):
+        """ψ per reference volume at F (finite) or ε (small strain) ``K``, without fracture."""
         lmbda, G = self._moduli(theta)
         if self.finite:
-            F = ufl.variable(kinematics.deformation_gradient(u, dim, self.x, on_axis))
             J_c = self._swelling_jacobian(theta)
-            psi = J_c * self.elastic_energy(self._elastic(F, J_c, F_p), lmbda, G)
-            psi = self._with_regions(psi, theta, lambda J, lam, mu: J * self.elastic_energy(
-                J ** (-1 / 3) * F, lam, mu))
-            return ufl.diff(psi, F), ufl.diff(psi, theta)
-        eps = ufl.variable(kinematics.strain(u, dim, self.x, on_axis))
+            psi = J_c * self.elastic_energy(self._elastic(K, J_c, F_p), lmbda, G)
+            return self._with_regions(psi, theta, lambda J, lam, mu: J * self.elastic_energy(
+                J ** (-1 / 3) * K, lam, mu))
         eps_c = elasticity.swelling_strain(self.relative_volume(theta),
                                            self.relative_volume(self.theta0))
-        psi = elasticity.strain_energy(eps - eps_c, lmbda, G)
-        psi = self._with_regions(psi, theta, lambda J, lam, mu: elasticity.strain_energy(
-            eps - elasticity.swelling_strain(J, 1.0), lam, mu))
-        return ufl.diff(psi, eps), ufl.diff(psi, theta)
+        psi = elasticity.strain_energy(K - eps_c, lmbda, G)
+        return self._with_regions(psi, theta, lambda J, lam, mu: elasticity.strain_energy(
+            K - elasticity.swelling_strain(J, 1.0), lam, mu))
+
+    def _energy_parts(self, K, theta, F_p):
+        """(ψ⁺, ψ⁻): the stored energy split on the elastic strain by physics.fracture.split
+        (ψ = g(d) ψ⁺ + ψ⁻; swelling alone does not drive cracks)."""
+        split = self.case.physics.fracture.split
+        lmbda, G = self._moduli(theta)
+        if self.finite:
+            J_c = self._swelling_jacobian(theta)
+            parts = fracture.split_neo_hookean(self._elastic(K, J_c, F_p), lmbda, G, split)
+            parts = tuple(J_c * p for p in parts)
+            region = lambda J, lam, mu: tuple(  # noqa: E731
+                J * p for p in fracture.split_neo_hookean(J ** (-1 / 3) * K, lam, mu, split))
+        else:
+            eps_c = elasticity.swelling_strain(self.relative_volume(theta),
+                                               self.relative_volume(self.theta0))
+            parts = fracture.split_energy(K - eps_c, lmbda, G, split)
+            region = lambda J, lam, mu: fracture.split_energy(  # noqa: E731
+                K - elasticity.swelling_strain(J, 1.0), lam, mu, split)
+        if self.regions is None:
+            return parts
+        return tuple(self._with_regions(p, theta, lambda J, lam, mu, i=i: region(J, lam, mu)[i])
+                     for i, p in enumerate(parts))
+
+    def _phase_field(self, spec, prefix: str):
+        """The damage field of ``physics.fracture`` (None without it), driven by ψ⁺ of the
+        current state; G_c/(E_ref L) per material, l/L, fracture allowed in ``spec.regions``."""
+        if spec is None:
+            return None
+        E, L = self.scales.stress, self.scales.length
+        materials = self.case.materials
+        allowed, Gc = None, materials["active"].Gc / (E * L)
+        if self.regions is not None:
+            V = fem.functionspace(self.mesh, ("DG", 0))
+            allowed, Gc = fem.Function(V), fem.Function(V)
+            for role in spec.regions:
+                dofs = V.dofmap.list[self.domain.cell_tags.find(self.domain.regions[role])]
+                allowed.x.array[dofs.ravel()] = 1.0
+                Gc.x.array[dofs.ravel()] = materials[role].Gc / (E * L)
+            allowed.x.scatter_forward()
+            Gc.x.scatter_forward()
+        K = (kinematics.deformation_gradient(self.u, self.dimension, self.x) if self.finite
+             else self.eps)
+        psi_plus, _ = self._energy_parts(K, self.theta, self._F_p(self.internal))
+        return fracture.PhaseField(self.mesh, psi_plus, Gc, spec.length / L, spec.model,
+                                   dx=self.dx, weight=self.weight, allowed=allowed,
+                                   prefix=prefix)
 
     def _with_regions(self, psi, theta, energy):
         """p ψ + (1 − p) ψ_i: outside the primary material (p = 0) the stored energy is
@@ -379,7 +432,12 @@ class Model:
         _, _, _, p_n, e_p_n = ufl.split(self.w_n)
         F_e = ufl.variable(F_e)
         lmbda, G = self._moduli(theta)
-        M = F_e.T * ufl.diff(self.elastic_energy(F_e, lmbda, G), F_e)
+        W = self.elastic_energy(F_e, lmbda, G)
+        if self.phase_field is not None:  # the flow sees the degraded stress
+            plus, minus = fracture.split_neo_hookean(F_e, lmbda, G,
+                                                     self.case.physics.fracture.split)
+            W = self.phase_field.degradation * plus + minus
+        M = F_e.T * ufl.diff(W, F_e)
         R_F, R_e = plasticity.flow_residuals(
             plasticity.plastic_tensor(p, dim), plasticity.plastic_tensor(p_n, dim), e_p, e_p_n,
             M, self.dtau, self.yield_stress(theta), self.flow_rate0, self.flow_exponent)
@@ -494,8 +552,11 @@ class Model:
         self.w_nm1.x.array[:] = self.w.x.array
 
     def adopt_state(self) -> None:
-        """Continue from the accepted state just read into w_n (and w_nm1: a checkpoint's)."""
+        """Continue from the accepted state just read into w_n (and w_nm1, the damage: a
+        checkpoint's)."""
         self.w.x.array[:] = self.w_n.x.array
+        if self.phase_field is not None:
+            self.phase_field.reject()  # d ← the accepted d_n
 
     def solve_step(self, dtau: float, mode: str, previous_dtau: float | None = None):
         """One step of size Δτ from w_n: BDF2 when the size of the previous step of the same
@@ -517,10 +578,27 @@ class Model:
             with solvers.exact_newton(problem.solver):
                 ok, its2, kits2 = self._newton(problem)
             its, kits = its + its2, kits + kits2
+        if ok and self.phase_field is not None:
+            ok, its, kits = self._staggered(problem, its, kits)
         return ok, its, kits
 
-    def _newton(self, problem):
-        self.w.x.array[:] = self.w_n.x.array  # start Newton from the last accepted state
+    def _staggered(self, problem, its: int, kits: int):
+        """Alternate damage solves and (u, θ, μ) solves at fixed damage until the damage stops
+        changing (max |Δd| ≤ staggered_tolerance); (converged, Newton its, KSP its) in total."""
+        spec = self.case.physics.fracture
+        for _ in range(spec.staggered_iterations):
+            ok, _, change = self.phase_field.solve()
+            if not ok or change <= spec.staggered_tolerance:
+                return ok, its, kits
+            ok, n, k = self._newton(problem, warm=True)
+            its, kits = its + n, kits + k
+            if not ok:
+                return False, its, kits
+        return False, its, kits
+
+    def _newton(self, problem, warm: bool = False):
+        if not warm:  # start Newton from the last accepted state
+            self.w.x.array[:] = self.w_n.x.array
         problem.solve()
         snes = problem.solver
         ok = snes.getConvergedReason() > 0 and np.all(np.isfinite(self.w.x.array))
@@ -529,10 +607,14 @@ class Model:
     def accept(self) -> None:
         self.w_nm1.x.array[:] = self.w_n.x.array
         self.w_n.x.array[:] = self.w.x.array
+        if self.phase_field is not None:
+            self.phase_field.accept()
 
     def reject(self) -> None:
         """Back to the last accepted state, with fresh preconditioners for the retry."""
         self.w.x.array[:] = self.w_n.x.array
+        if self.phase_field is not None:
+            self.phase_field.reject()
         for problem in self.problems.values():
             solvers.refresh(problem.solver, self.preset)
 

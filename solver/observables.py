@@ -5,6 +5,7 @@ interpolates and assembles.
 """
 
 import numpy as np
+import ufl
 from dolfinx import fem, geometry, mesh as dmesh
 from mpi4py import MPI
 
@@ -72,6 +73,28 @@ class Observables:
                 "equilibrium": fem.form(model.dA(model.equilibrium_voltage / self.wetted_area)),
                 "current": fem.form(model.dA(model.surface_current * amps))}
         self._plastic_dofs = collapsed_dofs(model.W, 4)[1] if model.plastic else None
+        self._damage = self._damage_forms(model)
+
+    def _damage_forms(self, model) -> dict:
+        """{column: (form, total)}: the cracked (d ≥ threshold) volume of the active material
+        and area of the wetted surface under a meshed SEI, with what they are fractions of."""
+        pf, spec = model.phase_field, model.case.physics.fracture
+        if pf is None:
+            return {}
+        cracked = ufl.conditional(ufl.ge(pf.d, spec.threshold), 1.0, 0.0)
+        forms = {}
+        if "active" in spec.regions:
+            volume = model.dV if model.regions is None else \
+                (lambda f: model.dV_region("active", f))
+            forms["particle_damage_volume_fraction"] = (fem.form(volume(cracked)),
+                                                        self._integral(volume(1.0)))
+        if "sei" in spec.regions and model.wetted_inside:
+            forms["sei_cracked_area_fraction"] = (fem.form(model.dA(cracked)), self.wetted_area)
+        return forms
+
+    def damage_fractions(self) -> dict:
+        """Cracked fractions of the phase field (empty without fracture)."""
+        return {k: self._sum(form) / total for k, (form, total) in self._damage.items()}
 
     def _integral(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)

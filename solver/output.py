@@ -120,6 +120,7 @@ class Outputs:
             "plastic_strain": (model.plastic_strain, ()),
             "J": (model.dilatation + 1 if model.finite else None, ()),
             "J_c": (model.swelling_jacobian if model.finite else None, ()),
+            "damage": (None if model.phase_field is None else model.phase_field.d, ()),
         }
         out = []
         for name in names:
@@ -166,7 +167,10 @@ class Outputs:
 
 def state_functions(model) -> dict:
     """The Functions a restart needs: the accepted state and, for BDF2, the one before it."""
-    return {"w_n": model.w_n, "w_nm1": model.w_nm1}
+    functions = {"w_n": model.w_n, "w_nm1": model.w_nm1}
+    if model.phase_field is not None:  # accepted damage and its history
+        functions.update(damage=model.phase_field.d_n, history=model.phase_field.H)
+    return functions
 
 
 def _key_orders(functions: dict) -> dict:

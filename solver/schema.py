@@ -38,7 +38,7 @@ PosTime = Quantity("time", gt=0)
 PosPressure = Quantity("pressure", gt=0)
 Face = Literal["x0", "x1", "y0", "y1", "z0", "z1"]
 FieldName = Literal["concentration", "displacement", "von_mises", "hydrostatic", "hoop", "J",
-                    "J_c", "plastic_strain"]
+                    "J_c", "plastic_strain", "damage"]
 NAME_PATTERN = r"^[A-Za-z0-9_.+-]+$"
 
 
@@ -484,6 +484,8 @@ class ElasticMaterial(_Model):
     E: PosPressure = Field(description="Young's modulus")
     nu: float = Field(gt=-1, lt=0.5, description="Poisson's ratio")
     density: Optional[Quantity("density", gt=0)] = Field(None, description="mass density")
+    Gc: Optional[Quantity("fracture energy", gt=0)] = Field(
+        None, description="fracture energy (phase-field fracture)")
 
     @model_validator(mode="before")
     @classmethod
@@ -495,7 +497,7 @@ class ElasticMaterial(_Model):
             fail(f"unknown material {source!r}; the library has: {', '.join(library.names())}",
                  key="from")
         base = {k: v for k, v in library.properties(source).items()
-                if k in ("E", "nu", "density")}
+                if k in ("E", "nu", "density", "Gc")}
         return {"name": source, **base, **{k: v for k, v in data.items() if k != "from"}}
 
 
@@ -803,6 +805,37 @@ class SeiGrowth(_Model):
                           "particle over this relaxation time, not at once (numerical)")
 
 
+class Fracture(_Model):
+    """Phase-field fracture (physics.md 1c) of some materials, staggered with the (u, θ, μ)
+    system at every step; G_c from each material (its `Gc`)."""
+
+    regions: list[str] = Field(
+        description="material roles that may crack (`in:` is accepted too), e.g. [sei] or "
+        "[active, sei]; `particle` means active")
+    model: Literal["AT1", "AT2"] = Field("AT2", description="AT2: quadratic crack density, "
+                                         "history field; AT1: linear, elastic threshold, bounds")
+    length: PosLength = Field(description="phase-field length l (resolve it: mesh size ≲ l/2)")
+    split: Literal["none", "volumetric_deviatoric", "spectral"] = Field(
+        "volumetric_deviatoric", description="which part of the elastic energy drives cracks: "
+        "all, tension and shear (Amor et al. 2009), or positive principal strains (Miehe et al. "
+        "2010; small strain in radial and axisymmetric bodies only)")
+    threshold: float = Field(0.9, gt=0, lt=1, description="damage above which a point counts "
+                             "as cracked (reported fractions)")
+    staggered_tolerance: float = Field(1e-3, gt=0, description="max |Δd| that ends the "
+                                       "staggered iterations of a step")
+    staggered_iterations: int = Field(50, ge=1, description="staggered iterations before the "
+                                      "step is cut back")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _in_is_regions(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "in" in data:
+            data = {("regions" if k == "in" else k): v for k, v in data.items()}
+        if isinstance(data, dict) and isinstance(data.get("regions"), list):
+            data["regions"] = ["active" if r == "particle" else r for r in data["regions"]]
+        return data
+
+
 class Physics(_Model):
     """Which physics to include."""
 
@@ -831,6 +864,8 @@ class Physics(_Model):
         "interaction (χ), gradient_length (λ) in the active material")
 
 
+    fracture: Optional[Fracture] = Field(
+        None, description="phase-field fracture of the materials named; null = none")
     sei_growth: Optional[SeiGrowth] = Field(
         None, description="SEI growth, cracking and regrowth on the wetted surface; null = none")
 
@@ -838,6 +873,13 @@ class Physics(_Model):
     def _plastic_needs_finite(self) -> "Physics":
         if self.plasticity == "viscoplastic" and self.kinematics != "finite":
             fail("plasticity: viscoplastic needs kinematics: finite", key="plasticity")
+        if self.fracture is not None and self.kinematics == "finite":
+            if self.elastic_law != "neo_hookean":
+                fail("fracture at finite strain splits the neo-Hookean energy: use "
+                     "elastic_law: neo_hookean", key="fracture")
+            if self.fracture.split == "spectral":
+                fail("the spectral split is small-strain only; use volumetric_deviatoric or "
+                     "none", key="fracture.split")
         if self.elastic_law != "neo_hookean" and self.kinematics != "finite":
             fail("elastic_law: hencky needs kinematics: finite (small strain is linear "
                  "elasticity)", key="elastic_law")
@@ -899,7 +941,8 @@ class FieldOutput(_Model):
     every: int = Field(10, ge=1, description="write every N accepted time steps")
     names: list[FieldName] = Field(list(get_args(FieldName)), description="fields to write "
                                    "(J = det F and J_c exist only at finite strain, "
-                                   "plastic_strain only with plasticity: skipped otherwise)")
+                                   "plastic_strain only with plasticity, damage only with "
+                                   "fracture: skipped otherwise)")
 
 
 class Probe(_Model):
@@ -992,6 +1035,14 @@ class Case(_Model):
             if missing:
                 fail(f"plasticity: viscoplastic needs {', '.join(missing)} in the active "
                      "material", key="materials.active")
+        fracture = self.physics.fracture
+        for role in fracture.regions if fracture else ():
+            if role not in self.materials:
+                fail(f"fracture in {role!r}: the case's materials are {', '.join(self.materials)}",
+                     key="physics.fracture.regions")
+            if self.materials[role].Gc is None:
+                fail(f"fracture in {role!r} needs Gc in materials.{role}",
+                     key=f"materials.{role}")
         for i, step in enumerate(self.protocol.steps):
             voltage_controlled = step.kind in ("sweep", "cccv") or step.voltage is not None
             if active.ocv is None and (voltage_controlled or step.until_voltage is not None):

@@ -13,9 +13,13 @@ A_ref (1 + ε_c)², the excess is fresh (cracked) surface, covered at once by a 
 thickness h_new, and A_ref moves up with it. Over a cycle from A_0 to λ²A_0 this creates
 A_0 (λ² − (1 + ε_c)²) of fresh surface (physics.md 1d (v)).
 
+With phase-field fracture of a meshed SEI (physics.fracture in sei), cracking comes from the
+damage instead: the part of the particle–SEI interface where d exceeds the threshold is open,
+and each newly opened area gets a fresh patch (``expose``); the cracked mesh stays damaged.
+
 Simplifications, stated: one set of patches for the whole wetted surface (the stretch is
-averaged over it, not resolved point by point); cracking by a critical strain, not by fracture
-mechanics; the film carries no stress on the particle.
+averaged over it, not resolved point by point); without phase-field fracture, cracking by a
+critical strain; this film carries no stress on the particle (the meshed SEI does).
 """
 
 import numpy as np
@@ -35,6 +39,7 @@ class SurfaceSei:
         self.reference = area0  # the area the film conforms to
         self.current_area = area0
         self.fresh = 0.0  # fresh area created in the present expansion (m²)
+        self.cracked_area = 0.0  # surface opened by a fracture model so far (m², ``expose``)
 
     def thickness(self, t: float) -> np.ndarray:
         """L_i(t) of every patch (m)."""
@@ -67,6 +72,18 @@ class SurfaceSei:
             self.fresh = 0.0
         self.current_area = area
 
+    def expose(self, t: float, area: float, cracked: float) -> None:
+        """Cracking from a fracture model: the fraction ``cracked`` of the surface (now ``area``,
+        m²) is open; the part newly opened since the last call gets a fresh patch."""
+        fresh = max(cracked * area - self.cracked_area, 0.0)
+        if fresh > 0:
+            self.area = np.append(self.area, fresh)
+            self.born = np.append(self.born, t)
+            self.h0 = np.append(self.h0, self.spec.fresh_thickness)
+            self.cracked_area += fresh
+        self.fresh = self.cracked_area
+        self.current_area = area
+
     def cracked_fraction(self) -> float:
         """Fresh surface created in the present expansion, per unit present area."""
         return self.fresh / self.current_area
@@ -74,9 +91,9 @@ class SurfaceSei:
     def state(self) -> dict:
         return {"area": self.area.tolist(), "born": self.born.tolist(), "h0": self.h0.tolist(),
                 "reference": self.reference, "current_area": self.current_area,
-                "fresh": self.fresh}
+                "fresh": self.fresh, "cracked_area": self.cracked_area}
 
     def restore(self, state: dict) -> None:
         self.area, self.born, self.h0 = (np.array(state[k]) for k in ("area", "born", "h0"))
         self.reference, self.current_area = state["reference"], state["current_area"]
-        self.fresh = state["fresh"]
+        self.fresh, self.cracked_area = state["fresh"], state["cracked_area"]

@@ -143,6 +143,7 @@ class TimeLoop:
             row.update(sei_thickness_mean_m=self.sei.mean_thickness(self.t),
                        sei_cracked_area_fraction=self.sei.cracked_fraction(),
                        inventory_lost_mol=self.inventory_lost)
+        row.update(self.obs.damage_fractions())
         return row
 
     def _fields_and_probes(self) -> None:
@@ -288,7 +289,11 @@ class TimeLoop:
         if self.sei is not None:
             self.inventory_lost += self._sei_moles
             sei_current = FARADAY * self._sei_moles / dt
-            self.sei.stretch(self.t, self.obs.surface_area())
+            cracked = self.obs.damage_fractions().get("sei_cracked_area_fraction")
+            if cracked is None:
+                self.sei.stretch(self.t, self.obs.surface_area())
+            else:  # the phase field cracks the meshed SEI: the film regrows where it opened
+                self.sei.expose(self.t, self.obs.surface_area(), cracked)
         self.current = phase.sign * self.protocol.c_rate(phase.current) * self.one_c_A \
             if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt \
             + sei_current

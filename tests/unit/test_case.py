@@ -92,7 +92,8 @@ protocol: {steps: [{insert: {c_rate: 2C}, until: {soc: 0.5}}]}
     assert case.protocol.cycles == 1 and case.protocol.steps[0].c_rate == 2.0
     assert case.solver.dt.initial is None and case.solver.newton.max_it == 12
     assert case.output.fields.names == ["concentration", "displacement", "von_mises",
-                                        "hydrostatic", "hoop", "J", "J_c", "plastic_strain"]
+                                        "hydrostatic", "hoop", "J", "J_c", "plastic_strain",
+                                        "damage"]
     assert case.output_dir() == Path("results/minimal")
 
 
