@@ -792,7 +792,9 @@ class SeiGrowth(_Model):
     solvent_diffusivity: Quantity("diffusivity", ge=0) = Field(2.5e-22, description="D_sol")
     solvent_concentration: Quantity("concentration", ge=0) = Field(2636.0,
                                                                    description="c_sol")
-    initial_thickness: Quantity("length", ge=0) = Field(5e-9, description="L_0 at t = 0")
+    initial_thickness: Quantity("length", ge=0) = Field(
+        5e-9, description="L_0 at t = 0; when not given and the SEI is meshed: "
+        "geometry.sei.thickness")
     form_initial: bool = Field(False, description="count the species of the initial SEI "
                                "(formed during the first insertion) as consumed")
     critical_strain: float = Field(0.05, ge=0, description="ε_c: the film cracks beyond it "
@@ -1035,6 +1037,11 @@ class Case(_Model):
             if missing:
                 fail(f"plasticity: viscoplastic needs {', '.join(missing)} in the active "
                      "material", key="materials.active")
+        growth = self.physics.sei_growth
+        meshed = getattr(self.geometry, "sei", None)
+        if growth is not None and meshed is not None \
+                and "initial_thickness" not in growth.model_fields_set:
+            growth.initial_thickness = meshed.thickness
         fracture = self.physics.fracture
         for role in fracture.regions if fracture else ():
             if role not in self.materials:

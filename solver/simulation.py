@@ -411,7 +411,8 @@ class TimeLoop:
             "extraction_capacity_mAh_g": extracted * self.capacity_per_soc,
             "coulombic_efficiency": extracted / inserted if inserted > 0 else None,
             "inventory_lost_mol": None if self.sei is None else
-            self.inventory_lost - self._cycle_lost_from})
+            self.inventory_lost - self._cycle_lost_from,
+            **self.obs.damage_fractions()})  # at the end of the cycle
         self.cycle_soc = {"in": 0.0, "out": 0.0}
         self._cycle_lost_from = self.inventory_lost
 

@@ -21,6 +21,7 @@ METRICS = {  # study.csv column: what it is
     "max_hydrostatic_Pa": "max hydrostatic stress",
     "final_volume_change_pct": "final volume change",
     "max_sei_cracked_fraction": "max SEI cracked area fraction",
+    "sei_fracture_onset_soc": "SOC when the SEI first cracks",
     "ice": "initial coulombic efficiency",
     "final_ce": "coulombic efficiency, last cycle",
 }
@@ -43,11 +44,14 @@ def case_metrics(results_dir: Path) -> dict[str, float | None]:
         return float(np.max(values)) if values.size else None
 
     volume = column("volume_change_pct")
+    cracked = s.get("sei_cracked_area_fraction", np.array([]))
+    onset = np.flatnonzero(np.nan_to_num(cracked) > 0)
     return {"peak_hoop_Pa": peak(np.abs(column("surface_hoop_max_Pa"))),
             "max_von_mises_Pa": peak(column("von_mises_max_Pa")),
             "max_hydrostatic_Pa": peak(column("hydrostatic_max_Pa")),
             "final_volume_change_pct": float(volume[-1]) if volume.size else None,
             "max_sei_cracked_fraction": peak(column("sei_cracked_area_fraction")),
+            "sei_fracture_onset_soc": float(s["soc"][onset[0]]) if onset.size else None,
             "ice": float(ce[0]) if ce.size else None,
             "final_ce": float(ce[-1]) if ce.size else None}
 

@@ -132,4 +132,12 @@ def test_metrics_from_summary_and_cycles(tmp_path):
     assert m["peak_hoop_Pa"] == 3e8 and m["max_von_mises_Pa"] == 2e8
     assert m["max_hydrostatic_Pa"] == 1e8 and m["final_volume_change_pct"] == 8
     assert m["max_sei_cracked_fraction"] is None  # no such column
+    assert m["sei_fracture_onset_soc"] is None
     assert m["ice"] == 0.9 and m["final_ce"] == 0.95  # the last cycle extracted nothing
+
+
+def test_fracture_onset_soc(tmp_path):
+    (tmp_path / "summary.csv").write_text(
+        "time_s,soc,sei_cracked_area_fraction\n0,0.02,0\n1,0.1,0\n2,0.2,0.5\n3,0.3,1\n")
+    m = case_metrics(tmp_path)
+    assert m["sei_fracture_onset_soc"] == 0.2 and m["max_sei_cracked_fraction"] == 1

@@ -61,3 +61,44 @@ def test_fresh_surface_and_coulombic_efficiency(tmp_path):
     s = readers.summary(tmp_path)
     assert s["soc"][-1] == pytest.approx(0.02, abs=1e-9)  # SOC limits still hit exactly
     assert np.nanmax(s["sei_cracked_area_fraction"]) == pytest.approx(1 - 1 / lam2, rel=1e-6)
+
+
+def test_fracture_opened_surface_gets_fresh_sei_once():
+    """Cracking from the phase field (``expose``): only newly opened area gets a fresh patch;
+    z A h_new / V̄ mol per m² opened, whatever the order of the openings."""
+    spec = SeiGrowth(solvent_diffusivity=0, fresh_thickness=1e-9)
+    sei = SurfaceSei(spec, area0=1.0)
+    before = sei.content(0.0)
+    sei.expose(1.0, area=2.0, cracked=0.25)   # 0.5 m² opened
+    sei.expose(2.0, area=2.0, cracked=0.25)   # nothing new
+    sei.expose(3.0, area=1.5, cracked=0.5)    # 0.75 m² open now: 0.25 m² more
+    sei.expose(4.0, area=3.0, cracked=0.25)   # 0.75 m² open: nothing new
+    per_area = spec.species_per_unit * 1e-9 / spec.molar_volume
+    assert sei.content(5.0) - before == pytest.approx(0.75 * per_area, rel=1e-12)
+    assert sei.cracked_fraction() == pytest.approx(0.75 / 3.0)
+
+
+def test_sei_fracture_opens_the_surface_and_costs_coulombic_efficiency(tmp_path):
+    """A 100 nm Sn particle with a meshed 10 nm NaF SEI (radial: a crack smeared over the
+    shell), no initial film and no growth: the SEI cracks while sodiating (phase field, AT2),
+    all of the interface opens at once (radial symmetry) and, as the open surface keeps
+    growing, every new m² of it gets h_new of fresh film: the cycle loses z A_max h_new / V̄,
+    A_max the largest surface area after the onset, A_0 (V_onset/V_0)^{2/3} ≤ A_max (the surface
+    swells ahead of the mean) ≤ A_0 J_c(1)^{2/3} (held by the core, the surface stretches less
+    than it would swell freely), and Q_out < Q_in."""
+    case, _ = run("studies/sei_fracture_na.yaml", tmp_path, "geometry.radius=100 nm",
+                  "physics.sei_growth.solvent_diffusivity=0",
+                  "physics.sei_growth.form_initial=false")
+    s, cycle = readers.summary(tmp_path), readers.cycles(tmp_path)
+    cracked = s["sei_cracked_area_fraction"]
+    onset = np.flatnonzero(cracked > 0)[0]
+    assert 0.02 < s["soc"][onset] < 0.98 and cracked[onset] == pytest.approx(1.0)
+    growth = case.physics.sei_growth
+    area0 = 4 * math.pi * case.geometry.radius**2
+    opened = cycle["inventory_lost_mol"][0] * growth.molar_volume / (
+        growth.species_per_unit * growth.fresh_thickness)
+    swell = 1 + s["volume_change_pct"] / 100
+    beta, theta0 = case.materials["active"].expansion, case.initial.soc
+    free = (1 + beta) / (1 + beta * theta0)
+    assert area0 * swell[onset] ** (2 / 3) <= opened <= area0 * free ** (2 / 3)
+    assert cycle["coulombic_efficiency"][0] < 1
