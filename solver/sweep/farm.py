@@ -125,6 +125,8 @@ def run_study(study: Study, ranks_per_case: int | None = None, rerun_failed: boo
     counts = None
     if root:
         dispatcher.join()
+        for index in range(len(ledger.rows)):  # the final table from what is on disk
+            ledger.refresh(index)
         counts = ledger.counts(only)
         if only is None:
             print(f"study.csv written to {ledger.write()}", flush=True)
