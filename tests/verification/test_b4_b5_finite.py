@@ -122,7 +122,8 @@ def test_b5_finite_constrained_cube(J_c):
         assert np.allclose(component(model, E * sigma[free[0], free[0]]), 0, atol=1e-8 * E)
 
 
-@pytest.mark.parallel
+@pytest.mark.slow  # its forms take ~2 min to compile on a fresh cache (the law itself is
+@pytest.mark.parallel  # checked in tests/unit/test_hencky.py in make test)
 @pytest.mark.parametrize("J_c", [1.3, 2.0])
 def test_b5_finite_hencky(J_c):
     """Hencky: clamped σ = K ln J_e/J_e = −K ln(J_c) J_c (C̄ = I: the log series is exact);
