@@ -49,27 +49,7 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float",
 def load_case(path: str | Path, overrides: Sequence[str] = ()) -> Case:
     """Read, override (`a.b.0.c=value`) and validate a case file; CaseError on any problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CaseError(f"case file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise CaseError(f"cannot read case file {path}: {e}") from None
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CaseError(f"{path}: YAML syntax error{where}: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:
-        raise CaseError(f"{path}: YAML syntax error: {e}") from None
-    if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise CaseError(f"{path}: a case file must be a mapping of keys (name, geometry, "
-                        f"chemistry, materials, protocol, ...); found {found}")
-    lines: dict[Path_, int] = {}
-    _line_map(root, (), lines, path)
+    data, lines = read_yaml(path, "case", "name, geometry, chemistry, materials, protocol, ...")
     overridden: set[Path_] = set()
     for text_ in overrides:
         overridden.add(_apply_override(data, text_))
@@ -87,6 +67,32 @@ def load_case(path: str | Path, overrides: Sequence[str] = ()) -> Case:
         return Case.model_validate(data)
     except ValidationError as err:
         raise CaseError(_report(err, path, data, lines, overridden)) from None
+
+
+def read_yaml(path: Path, what: str, keys: str) -> tuple[dict[str, Any], dict[Path_, int]]:
+    """The mapping in the YAML file ``path`` (a ``what`` file whose top-level ``keys`` the
+    message names) and the line of each key; CaseError when it cannot be read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CaseError(f"{what} file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CaseError(f"cannot read {what} file {path}: {e}") from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CaseError(f"{path}: YAML syntax error{where}: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise CaseError(f"{path}: YAML syntax error: {e}") from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise CaseError(f"{path}: a {what} file must be a mapping of keys ({keys}); found {found}")
+    lines: dict[Path_, int] = {}
+    _line_map(root, (), lines, path)
+    return data, lines
 
 
 def _dotted(path: Path_) -> str:
@@ -179,6 +185,11 @@ def _report(err: ValidationError, file: Path, data: dict[str, Any], lines: dict[
             text = f"{at}: given {_show(e['input'])}; {rule}"
         if text not in problems:
             problems.append(text)
+    return join_problems(file, problems)
+
+
+def join_problems(file: Path, problems: Sequence[str]) -> str:
+    """One message for the problems found in ``file``: the problem, or all of them numbered."""
     if len(problems) == 1:
         return f"{file}: {problems[0]}"
     return f"{file} has {len(problems)} problems: " + " ".join(

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 from pydantic import ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from solver.case import Case, CaseError, load_case
-# the case file's YAML loader, line map and message pieces, so both files report alike
-from solver.case import _dotted, _line_map, _Loader, _show, _suggest, _unknown, _where
+from solver.case import Case, CaseError, join_problems, load_case, read_yaml
+# the case file's message pieces, so both files report alike
+from solver.case import _dotted, _show, _suggest, _unknown, _where
 from solver.schema import NAME_PATTERN
 from solver.units import parse_c_rate, ureg
 
@@ -213,7 +212,7 @@ class Study:
 def load_study(path: str | Path) -> Study:
     """Read and validate a study file and every case it makes; CaseError on any problem."""
     path = Path(path)
-    data, lines = _read(path)
+    data, lines = read_yaml(path, "study", "name, base, mode, parameters, ...")
     try:
         spec = StudyFile.model_validate(data)
     except ValidationError as err:
@@ -248,30 +247,6 @@ def load_study(path: str | Path) -> Study:
             spec.parameters, values)}, case))
     folder = Path(spec.output.dir if spec.output.dir is not None else f"results/{spec.name}")
     return Study(path, spec.name, folder, tuple(spec.parameters), tuple(cases))
-
-
-def _read(path: Path) -> tuple[dict, dict]:
-    """The study file's data and the line of each key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CaseError(f"study file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise CaseError(f"cannot read study file {path}: {e}") from None
-    try:
-        root, data = yaml.compose(text, Loader=_Loader), yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CaseError(f"{path}: YAML syntax error{where}: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:
-        raise CaseError(f"{path}: YAML syntax error: {e}") from None
-    if not isinstance(data, dict):
-        raise CaseError(f"{path}: a study file must be a mapping of keys (name, base, mode, "
-                        "parameters, ...)")
-    lines: dict = {}
-    _line_map(root, (), lines, path)
-    return data, lines
 
 
 def _combinations(spec: StudyFile, path: Path, lines: dict) -> list[list[Value]]:
@@ -384,10 +359,7 @@ def _report(err: ValidationError, file: Path, lines: dict) -> str:
                 e["msg"].replace("Input should be", "must be")
         if text not in problems:
             problems.append(text)
-    if len(problems) == 1:
-        return f"{file}: {problems[0]}"
-    return f"{file} has {len(problems)} problems: " + " ".join(
-        f"({i}) {p}." for i, p in enumerate(problems, 1))
+    return join_problems(file, problems)
 
 
 def _in_data(loc: tuple) -> tuple:
