@@ -119,6 +119,7 @@ class TimeLoop:
         # the SEI on the wetted surface (physics.sei_growth) and the species it took (mol)
         spec = case.physics.sei_growth
         self.sei = None if spec is None else SurfaceSei(spec, observables.surface_area())
+        self.damage = observables.damage_fractions()  # cracked fractions, per accepted increment
         self.inventory_lost, self._sei_moles, self._cycle_lost_from = 0.0, 0.0, 0.0
         area0 = observables.wetted_area * S.length**2 * model.domain.body_factor
         self._wetted_area_m2 = area0
@@ -143,7 +144,7 @@ class TimeLoop:
             row.update(sei_thickness_mean_m=self.sei.mean_thickness(self.t),
                        sei_cracked_area_fraction=self.sei.cracked_fraction(),
                        inventory_lost_mol=self.inventory_lost)
-        row.update(self.obs.damage_fractions())
+        row.update(self.damage)
         return row
 
     def _fields_and_probes(self) -> None:
@@ -286,10 +287,11 @@ class TimeLoop:
         self.soc, self.voltage = soc_new, voltage
         phase = active.phase
         sei_current = 0.0
+        self.damage = self.obs.damage_fractions()  # once per accepted increment
         if self.sei is not None:
             self.inventory_lost += self._sei_moles
             sei_current = FARADAY * self._sei_moles / dt
-            cracked = self.obs.damage_fractions().get("sei_cracked_area_fraction")
+            cracked = self.damage.get("sei_cracked_area_fraction")
             if cracked is None:
                 self.sei.stretch(self.t, self.obs.surface_area())
             else:  # the phase field cracks the meshed SEI: the film regrows where it opened
@@ -412,7 +414,7 @@ class TimeLoop:
             "coulombic_efficiency": extracted / inserted if inserted > 0 else None,
             "inventory_lost_mol": None if self.sei is None else
             self.inventory_lost - self._cycle_lost_from,
-            **self.obs.damage_fractions()})  # at the end of the cycle
+            **self.damage})  # at the end of the cycle
         self.cycle_soc = {"in": 0.0, "out": 0.0}
         self._cycle_lost_from = self.inventory_lost
 
