@@ -19,15 +19,16 @@ import basix.ufl
 import numpy as np
 import ufl
 from dolfinx import fem
-from dolfinx.fem.petsc import NonlinearProblem
+from dolfinx.fem.petsc import NonlinearProblem, assemble_vector
+from petsc4py import PETSc
 
 from meshes.domain import tag_all_cells
 from solver.expressions import UFL_MATH, parse_formula
-from solver.physics import (electrochemistry, elasticity, fracture, hyperelasticity, kinematics,
-                            plasticity, tables, transport)
+from solver.physics import (cohesive, electrochemistry, elasticity, fracture, hyperelasticity,
+                            kinematics, plasticity, tables, transport)
 from solver import solvers
 from solver.case import CaseError
-from solver.regions import build_regions, isolated_dofs
+from solver.regions import build_regions, dofs_outside, isolated_dofs
 from solver.schema import FORMULA_UNITS
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
@@ -66,22 +67,37 @@ class Model:
         degree = case.geometry.mesh.order
         cell = mesh.basix_cell()
         u_shape = () if dim == "radial" else (mesh.geometry.dim,)
-        elements = [basix.ufl.element("Lagrange", cell, degree, shape=u_shape),
-                    basix.ufl.element("Lagrange", cell, 1),
-                    basix.ufl.element("Lagrange", cell, 1)]
+        P1 = basix.ufl.element("Lagrange", cell, 1)
+        u_element = basix.ufl.element("Lagrange", cell, degree, shape=u_shape)
+        elements = {"u": u_element, "theta": P1, "mu": P1}
         self.plastic = case.physics.plasticity == "viscoplastic"
         if self.plastic:  # F_p parameters and the equivalent plastic strain, one set per cell
-            elements += [basix.ufl.element("DG", cell, 0, shape=(plasticity.size(dim),)),
-                         basix.ufl.element("DG", cell, 0)]
-        self.W = fem.functionspace(mesh, basix.ufl.mixed_element(elements))
+            elements.update(Fp=basix.ufl.element("DG", cell, 0, shape=(plasticity.size(dim),)),
+                            ep=basix.ufl.element("DG", cell, 0))
+        coupling = case.physics.stress_coupling
+        self.regions = build_regions(case, domain, coupling)
+        sides = None if self.regions is None else self.regions.sides
+        # the hosts behind a resistance, blocking or cohesive interface carry their own
+        # (θ₂, μ_x₂); the materials beyond a cohesive interface their own u₂
+        self.two_sides = sides is not None and bool(sides.second)
+        self.detached = sides is not None and bool(sides.detached)
+        if self.two_sides:
+            elements.update(theta2=P1, mu2=P1)
+        if self.detached:
+            elements["u2"] = u_element
+        self.subs = {name: i for i, name in enumerate(elements)}  # sub-space of each unknown
+        self.W = fem.functionspace(mesh, basix.ufl.mixed_element(list(elements.values())))
+        # the blocks of the iterative preset's field split: name → sub-spaces of W
+        self.fields = {name: [i] for name, i in self.subs.items() if name in solvers.FIELDS}
+        for name, second in (("theta", "theta2"), ("mu", "mu2"), ("u", "u2")):
+            if second in self.subs:
+                self.fields[name].append(self.subs[second])
         self.w = fem.Function(self.W, name="state")
         self.w_n = fem.Function(self.W, name="previous_state")
         self.w_nm1 = fem.Function(self.W, name="state_before_previous")
 
-        coupling = case.physics.stress_coupling
         self.theta0 = fem.Constant(mesh, float(case.initial.soc))
         self.beta = fem.Constant(mesh, 0.0 if coupling == "none" else mat.Omega * mat.c_max)
-        self.regions = build_regions(case, domain, coupling)
         # measured tables [(θ, value)]: V(θ)/V(0) replacing 1 + βθ (no swelling at all without
         # stress coupling) and D(θ)/D
         self.volume_curve = None if coupling == "none" else mat.volume_curve
@@ -139,16 +155,26 @@ class Model:
         self.ds_wetted = sum((measure(t) for t in domain.wetted[1:]), measure(domain.wetted[0])) \
             if domain.wetted else None
 
-        self.u, self.theta, self.mu_x, *self.internal = ufl.split(self.w)
+        parts = ufl.split(self.w)
+        self.u = self._displacement(parts)
+        self.theta, self.mu_x = self.species(self.w)
+        self.internal = [parts[self.subs[k]] for k in ("Fp", "ep") if k in self.subs]
+        if self.detached:  # the largest effective opening so far, on each side-2 cell at Γ
+            self.opening_max = fem.Function(fem.functionspace(mesh, ("DG", 0)),
+                                            name="opening_max")
+            self.cohesive_damage = self._cohesive_damage()
+            self._opening_now = fem.Function(self.opening_max.function_space)
+            self._opening_form, self._facet_share = self._opening_forms()
         self.plastic_strain = self.internal[1] if self.plastic else None
         self.eps = kinematics.strain(self.u, dim, x)
         F_def = kinematics.deformation_gradient(self.u, dim, x)
         self.dilatation = ufl.det(F_def) - 1 if self.finite else ufl.tr(self.eps)
         self.surface_stretch = kinematics.area_ratio(F_def, dim, mesh)
         self.swelling_jacobian = self._swelling_jacobian(self.theta)
-        # c = θ c_max,i (mol/m³ of reference volume), the region's own capacity
+        # c = s_i c_max θ (mol/m³ of reference volume; s_i = c_max,i/c_max unless a partition
+        # coefficient sets it)
         self.concentration = self.theta * mat.c_max * (
-            1 if self.regions is None else self.regions.capacity)
+            1 if self.regions is None else self.regions.scale)
         # PETSc options live in a process-wide database: a prefix per model keeps models
         # created one after another (tests, sweeps) from inheriting each other's options
         Model._count += 1
@@ -177,6 +203,25 @@ class Model:
             self.problems["voltage"] = self._problem(self.potentiostatic_residual, self.bcs,
                                                      tag + "voltage_", options)
         self.reset_initial_state()
+
+    def species(self, w):
+        """(θ, μ_x) of the mixed function ``w``: with two sides, cell by cell the unknowns of the
+        cell's side (θ₂, μ_x₂ in the hosts behind a barrier)."""
+        parts = ufl.split(w)
+        theta, mu_x = parts[1], parts[2]
+        if not self.two_sides:
+            return theta, mu_x
+        s2, sub = self.regions.second, self.subs
+        return (theta + s2 * (parts[sub["theta2"]] - theta),
+                mu_x + s2 * (parts[sub["mu2"]] - mu_x))
+
+    def _displacement(self, parts):
+        """u of the split ``parts`` (trial or test): cell by cell the unknown of the cell's
+        side (u₂ beyond a cohesive interface)."""
+        u = parts[0]
+        if not self.detached:
+            return u
+        return u + self.regions.detached * (parts[self.subs["u2"]] - u)
 
     def stress(self, u, theta, on_axis: bool = False):
         """Cauchy stress σ(u, θ)/E_ref (with the current plastic state)."""
@@ -327,7 +372,16 @@ class Model:
         ``inflow``: the surface flux ĵ (default the galvanostatic constant).
         """
         dim, x = self.dimension, self.x
-        v, q, r, *tests = ufl.TestFunctions(self.W)
+        tests = ufl.TestFunctions(self.W)
+        v, q, r = self._displacement(tests), tests[1], tests[2]
+        interface = []
+        if self.two_sides:  # the test functions of the cell's side, and the interface flux
+            s2, q2, r2 = self.regions.second, tests[self.subs["theta2"]], tests[self.subs["mu2"]]
+            interface.append(self._barrier_flux(q, q2))
+            q, r = q + s2 * (q2 - q), r + s2 * (r2 - r)
+        if self.detached:
+            interface.append(self._cohesive_traction(tests[0], tests[self.subs["u2"]]))
+        tests = [tests[self.subs[k]] for k in ("Fp", "ep") if k in self.subs]
         grad = lambda f: kinematics.scalar_gradient(f, dim)  # noqa: E731
         F_p = self._F_p(internal)
         S, dpsi_dtheta = self._energy_derivatives(u, theta, F_p)
@@ -341,14 +395,14 @@ class Model:
         else:
             form = self.dV(ufl.inner(S, kinematics.strain(v, dim, x)))
             C_inv = None
-        # per region (1 with one region): where the species lives, its relative capacity
-        # c_max,i/c_max, the primary material, the relative diffusivity
+        # per region (1 with one region): where the species lives, the scale s_i of
+        # c = s_i c_max θ, the primary material, the relative diffusivity
         a, c, p, d = 1, 1, 1, self.relative_diffusivity(theta)
         if self.regions is not None:
             reg = self.regions
-            a, c, p = reg.transport, reg.capacity, reg.primary
+            a, c, p = reg.transport, reg.scale, reg.primary
             d = p * d + (1 - p) * reg.diffusivity
-        # μ_mech = ∂ψ/∂c/(R_g T): per unit of the region's own capacity
+        # μ_mech = ∂ψ/∂c/(R_g T): per unit of c/c_max
         form += self.dV(a * (mu_x - self.chem_scale / (c + 1 - a) * dpsi_dtheta) * r)
         if self.phase_separation is not None:  # μ_x ∋ χ(1 − 2θ) − λ̂²∇²θ, weakly
             chi, lam2 = self.phase_separation
@@ -356,9 +410,102 @@ class Model:
                                  + lam2 * ufl.dot(grad(theta), grad(r))))
         dA = self.dA if self.ds_wetted is not None else None
         inflow = (self.j_in if inflow is None else inflow) - self.j_sink
-        return form + transport.mass_balance(
+        form += transport.mass_balance(
             self._theta_rate(theta), theta, mu_x, q, self.case.physics.mobility,
             lambda integrand: self.dV(c * integrand), dA, inflow, grad, C_inv, d)
+        return sum((f for f in interface if f is not None), form)
+
+    def _interface_integral(self, integrand, tag: int) -> ufl.Form:
+        """∫_Γ integrand w dS over the interior facets tagged ``tag``."""
+        dS = ufl.Measure("dS", self.mesh, subdomain_data=self.domain.facet_tags,
+                         metadata={"quadrature_degree": self.dx.metadata()["quadrature_degree"]})
+        weight = self.weight if isinstance(self.weight, float) else self.weight("+")
+        return integrand * weight * dS(tag)
+
+    @staticmethod
+    def _on_side(f, indicator):
+        """The value of the cell-wise ``f`` on the side of an interface facet where the DG0
+        ``indicator`` is 1 (one cell of each such facet is on each side)."""
+        return (indicator * f)("+") + (indicator * f)("-")
+
+    def _barrier_flux(self, q, q2):
+        """∫_Γ ĵ (q − q₂) w dS over the resistance interfaces, ĵ = g (s₁θ − s₂θ₂/K) from side 1
+        to side 2 (solver.interfaces), times (1 − D) on cohesive ones; None if all block."""
+        parts = ufl.split(self.w)
+        theta, theta2 = parts[1]("+"), parts[self.subs["theta2"]]("+")
+        reg = self.regions
+        s1 = self._on_side(reg.scale, 1 - reg.second)
+        s2 = self._on_side(reg.scale, reg.second)
+        terms = []
+        for b in reg.sides.barriers:
+            if b.conductance is None:
+                continue
+            flux = b.conductance * (s1 * theta - s2 * theta2 / b.partition)
+            if b.cohesive:
+                flux *= 1 - self.cohesive_damage[b.facet_tag]
+            terms.append(self._interface_integral(flux * (q("+") - q2("+")), b.facet_tag))
+        return sum(terms[1:], terms[0]) if terms else None
+
+    def _interface_normal(self):
+        """The unit normal of interface facets pointing from side 1 into side 2 (as a vector,
+        also in radial bodies)."""
+        n = ufl.FacetNormal(self.mesh)
+        n1 = self._on_side(n, 1 - self.regions.detached)
+        return ufl.as_vector([n1[0]]) if self.dimension == "radial" else n1
+
+    def _opening(self, w_parts):
+        """Δ = u₂ − u₁ on the interface facets (a vector, also in radial bodies)."""
+        jump = w_parts[self.subs["u2"]]("+") - w_parts[0]("+")
+        return ufl.as_vector([jump]) if self.dimension == "radial" else jump
+
+    def _cohesive_damage(self) -> dict:
+        """{facet tag: D} of each cohesive interface, from the largest effective opening so
+        far (``opening_max``, per side-2 cell) or now."""
+        opening = cohesive.effective_opening(self._opening(ufl.split(self.w)),
+                                             self._interface_normal())
+        largest = ufl.max_value(opening, self._on_side(self.opening_max, self.regions.detached))
+        return {tag: cohesive.damage(largest, law) for tag, law in self.regions.sides.cohesive}
+
+    def _opening_forms(self):
+        """The compiled form of ∫_Γ Δ_e q dS on the side-2 cells at cohesive interfaces (q in
+        DG0), and each cell's ∫_Γ q dS, so that their ratio is the cell's mean opening."""
+        V = self.opening_max.function_space
+        q = self._on_side(ufl.TestFunction(V), self.regions.detached)
+        opening = cohesive.effective_opening(self._opening(ufl.split(self.w)),
+                                             self._interface_normal())
+        dS = ufl.Measure("dS", self.mesh, subdomain_data=self.domain.facet_tags)
+        tags = [tag for tag, _ in self.regions.sides.cohesive]
+        area = fem.Function(V)
+        _assemble_into(area, fem.form(sum((q * dS(t) for t in tags[1:]), q * dS(tags[0]))))
+        return fem.form(sum((opening * q * dS(t) for t in tags[1:]), opening * q * dS(tags[0]))), \
+            area.x.array.copy()
+
+    def _record_opening(self) -> None:
+        """opening_max ← max(opening_max, the mean opening of the accepted state)."""
+        _assemble_into(self._opening_now, self._opening_form)
+        at = self._facet_share > 0
+        now = self._opening_now.x.array
+        np.maximum(self.opening_max.x.array, np.where(at, now / np.where(at, self._facet_share, 1),
+                                                      0.0), out=self.opening_max.x.array)
+
+    def delaminated_area(self, total: bool = False) -> ufl.Form:
+        """∫ w dS over the cohesive interfaces where they have fully opened (D(Δ_m) = 1, from
+        the accepted history), or over all of them (``total``)."""
+        largest = self._on_side(self.opening_max, self.regions.detached)
+        return sum(self._interface_integral(
+            1.0 if total else ufl.conditional(ufl.ge(largest, law.final_opening), 1.0, 0.0), tag)
+            for tag, law in self.regions.sides.cohesive)
+
+    def _cohesive_traction(self, v, v2):
+        """∫_Γ T(Δ)·(v₂ − v₁) w dS over the cohesive interfaces (physics.cohesive)."""
+        jump, n = self._opening(ufl.split(self.w)), self._interface_normal()
+        dv = v2("+") - v("+")
+        dv = ufl.as_vector([dv]) if self.dimension == "radial" else dv
+        terms = [self._interface_integral(ufl.dot(cohesive.traction(
+            jump, n, self.cohesive_damage[tag], law), dv), tag)
+            for tag, law in self.regions.sides.cohesive]
+        return sum(terms[1:], terms[0])
+
 
     def relative_diffusivity(self, theta):
         """D(θ)/D: the material's formula or measured curve (piecewise linear), else 1."""
@@ -429,7 +576,7 @@ class Model:
         rows (FFCx 0.11; -snes_test_jacobian off by 0.34), a separate kernel does not."""
         dim = self.dimension
         p, e_p = internal
-        _, _, _, p_n, e_p_n = ufl.split(self.w_n)
+        p_n, e_p_n = (ufl.split(self.w_n)[self.subs[k]] for k in ("Fp", "ep"))
         F_e = ufl.variable(F_e)
         lmbda, G = self._moduli(theta)
         W = self.elastic_energy(F_e, lmbda, G)
@@ -456,12 +603,12 @@ class Model:
     def _theta_rate(self, theta):
         """Variable-step BDF2 / backward Euler (a = (1, −1, 0)) approximation of ∂θ/∂τ."""
         a = self.bdf
-        return (a[0] * theta + a[1] * ufl.split(self.w_n)[1]
-                + a[2] * ufl.split(self.w_nm1)[1]) / self.dtau
+        return (a[0] * theta + a[1] * self.species(self.w_n)[0]
+                + a[2] * self.species(self.w_nm1)[0]) / self.dtau
 
     def _problem(self, F, bcs, prefix, options) -> NonlinearProblem:
         problem = NonlinearProblem(F, self.w, bcs=bcs, petsc_options_prefix=prefix)
-        solvers.configure(problem.solver, prefix, options, self.W, self.preset)
+        solvers.configure(problem.solver, prefix, options, self.W, self.preset, self.fields)
         return problem
 
     def dV(self, integrand) -> ufl.Form:
@@ -490,8 +637,12 @@ class Model:
 
     # -- boundary conditions ------------------------------------------------------------------
     def _displacement_bcs(self) -> list:
+        """Rollers, clamped faces and pins, on u and on u₂ (beyond a cohesive interface)."""
+        return [bc for name in ("u", "u2") if name in self.subs
+                for bc in self._supports(self.W.sub(self.subs[name]))]
+
+    def _supports(self, Vu) -> list:
         fdim = self.mesh.topology.dim - 1
-        Vu = self.W.sub(0)
         bcs = []
         components = 1 if self.dimension == "radial" else self.mesh.geometry.dim
         fixed = list(self.domain.rollers) + [(tag, comp) for tag in self.domain.clamped
@@ -511,29 +662,50 @@ class Model:
         return bcs
 
     def _region_bcs(self) -> list:
-        """θ = θ_0 and μ_x = 0 where no transporting cell reaches; F_p = I and ε̄_p = 0
-        outside the primary material (those unknowns have no equation there)."""
+        """θ = θ_0 and μ_x = 0 where no transporting cell of their side reaches; F_p = I and
+        ε̄_p = 0 outside the primary material (those unknowns have no equation there)."""
         if self.regions is None:
             return []
-        W, transport = self.W, self.regions.transport
-        bcs = [fem.dirichletbc(value, isolated_dofs(W, sub, transport), W.sub(sub))
-               for sub, value in ((1, float(self.case.initial.soc)), (2, 0.0))]
+        W, transport, theta0 = self.W, self.regions.transport, float(self.case.initial.soc)
+        sub = self.subs
+        sides = [(transport, 1, 2)]
+        if self.two_sides:
+            second = self.regions.second
+            sides = [(transport * (1 - second), 1, 2), (second, sub["theta2"], sub["mu2"])]
+        bcs = [fem.dirichletbc(value, isolated_dofs(W, i, where), W.sub(i))
+               for where, theta, mu in sides for i, value in ((theta, theta0), (mu, 0.0))]
+        if self.detached:  # u where only side-2 cells reach, u₂ where only side-1 cells do
+            tags, roles = self.domain.cell_tags, self.domain.regions
+            far = self.regions.sides.detached
+            cells = [np.concatenate([tags.find(t) for r, t in roles.items() if (r in far) == s])
+                     for s in (False, True)]
+            for name, side in zip(("u", "u2"), cells):
+                V = W.sub(sub[name])
+                parts = [V] if self.dimension == "radial" else \
+                    [V.sub(k) for k in range(self.mesh.geometry.dim)]
+                bcs += [fem.dirichletbc(0.0, dofs_outside(Vk, side), Vk) for Vk in parts]
         if self.plastic:
             tdim = self.mesh.topology.dim
             imap = self.mesh.topology.index_map(tdim)
             cells = np.setdiff1d(np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32),
                                  self.domain.cell_tags.find(self.regions.primary_tag))
-            V, _ = W.sub(3).collapse()
+            Fp, ep = W.sub(sub["Fp"]), W.sub(sub["ep"])
+            V, _ = Fp.collapse()
             identity = fem.Function(V)
             values = np.array(plasticity.identity_values(self.dimension))
             identity.interpolate(lambda X: np.tile(values[:, None], (1, X.shape[1])))
             bcs.append(fem.dirichletbc(identity, fem.locate_dofs_topological(
-                (W.sub(3), V), tdim, cells), W.sub(3)))
-            bcs.append(fem.dirichletbc(0.0, fem.locate_dofs_topological(W.sub(4), tdim, cells),
-                                       W.sub(4)))
+                (Fp, V), tdim, cells), Fp))
+            bcs.append(fem.dirichletbc(0.0, fem.locate_dofs_topological(ep, tdim, cells), ep))
         return bcs
 
     def _hold_bc(self):
+        if self.two_sides and self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(
+                self.on_wetted(self.regions.second) * self.ds_wetted))) > 0:
+            raise CaseError("a hold at a surface θ needs the wetted surface on the active "
+                            "material's side of the interfaces (here hosts behind a "
+                            "resistance, blocking or cohesive interface are wetted); hold a "
+                            "voltage or use another limit")
         fdim = self.mesh.topology.dim - 1
         facets = np.concatenate([self.domain.facet_tags.find(t) for t in self.domain.wetted])
         dofs = fem.locate_dofs_topological(self.W.sub(1), fdim, facets)
@@ -543,10 +715,16 @@ class Model:
     def reset_initial_state(self) -> None:
         """Uniform θ = θ_0, u = 0, μ_x = 0: the stress-free initial state."""
         self.w.x.array[:] = 0.0
-        self.w.sub(1).interpolate(lambda X: np.full(X.shape[1], self.theta0.value))
+        for name in ("theta", "theta2"):
+            if name in self.subs:
+                self.w.sub(self.subs[name]).interpolate(
+                    lambda X: np.full(X.shape[1], self.theta0.value))
         if self.plastic:
             identity = np.array(plasticity.identity_values(self.dimension))
-            self.w.sub(3).interpolate(lambda X: np.tile(identity[:, None], (1, X.shape[1])))
+            self.w.sub(self.subs["Fp"]).interpolate(
+                lambda X: np.tile(identity[:, None], (1, X.shape[1])))
+        if self.detached:
+            self.opening_max.x.array[:] = 0.0
         self.w.x.scatter_forward()
         self.w_n.x.array[:] = self.w.x.array
         self.w_nm1.x.array[:] = self.w.x.array
@@ -607,6 +785,8 @@ class Model:
     def accept(self) -> None:
         self.w_nm1.x.array[:] = self.w_n.x.array
         self.w_n.x.array[:] = self.w.x.array
+        if self.detached:
+            self._record_opening()
         if self.phase_field is not None:
             self.phase_field.accept()
 
@@ -621,3 +801,13 @@ class Model:
     @property
     def num_dofs(self) -> int:
         return self.W.dofmap.index_map.size_global * self.W.dofmap.index_map_bs
+
+
+def _assemble_into(f: fem.Function, form) -> None:
+    """f ← the assembled vector of ``form`` (ghosts accumulated and updated), in place."""
+    vec = f.x.petsc_vec
+    with vec.localForm() as local:
+        local.set(0.0)
+    assemble_vector(vec, form)
+    vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+    f.x.scatter_forward()

@@ -59,11 +59,13 @@ class Observables:
         self.host_mass = self.volume * mat.density if regions is None else sum(
             rho * self._integral(model.dV_region(role))
             for role, rho in regions.masses.items())
-        self._theta_form = fem.form(model.dV(capacity * model.theta))
+        moles = 1.0 if regions is None else regions.scale  # c/(c_max θ)
+        self._theta_form = fem.form(model.dV(moles * model.theta))
         self._area_form = fem.form(model.dA(model.surface_stretch)) \
             if model.case.physics.sei_growth and model.ds_wetted is not None else None
         self._dilatation_form = fem.form(model.dV(model.dilatation))
-        self._theta_dofs = collapsed_dofs(model.W, 1)[1]
+        self._theta_dofs = np.concatenate([collapsed_dofs(model.W, i)[1]
+                                           for i in model.fields["theta"]])
         self._electrochemistry = None
         if model.ocv is not None and self.wetted_area > 0:
             # surface means (V) and the total Butler–Volmer current (A) of the modelled body
@@ -76,13 +78,18 @@ class Observables:
         self._damage = self._damage_forms(model)
 
     def _damage_forms(self, model) -> dict:
-        """{column: (form, total)}: the cracked (d ≥ threshold) volume of the active material
-        and area of the wetted surface under a meshed SEI, with what they are fractions of."""
+        """{column: (form, total)}: the cracked (d ≥ threshold) volume of the active material,
+        area of the wetted surface under a meshed SEI and delaminated area of cohesive
+        interfaces, with what they are fractions of."""
+        forms = {}
+        if model.detached:  # fully opened (D = 1) area of the cohesive interfaces
+            opened = model.delaminated_area()
+            forms["interface_delaminated_area_fraction"] = (
+                fem.form(opened), self._integral(model.delaminated_area(total=True)))
         pf, spec = model.phase_field, model.case.physics.fracture
         if pf is None:
-            return {}
+            return forms
         cracked = ufl.conditional(ufl.ge(pf.d, spec.threshold), 1.0, 0.0)
-        forms = {}
         if "active" in spec.regions:
             volume = model.dV if model.regions is None else \
                 (lambda f: model.dV_region("active", f))
@@ -92,8 +99,14 @@ class Observables:
             forms["sei_cracked_area_fraction"] = (fem.form(model.dA(cracked)), self.wetted_area)
         return forms
 
+    def delaminated_area(self) -> float:
+        """The fully opened area of the cohesive interfaces (m², whole body)."""
+        form, total = self._damage["interface_delaminated_area_fraction"]
+        S = self.model.scales
+        return self._sum(form) * S.length**2 * self.model.domain.body_factor
+
     def damage_fractions(self) -> dict:
-        """Cracked fractions of the phase field (empty without fracture)."""
+        """Cracked and delaminated fractions (empty without fracture or cohesive interfaces)."""
         return {k: self._sum(form) / total for k, (form, total) in self._damage.items()}
 
     def _integral(self, form) -> float:
@@ -235,11 +248,15 @@ class RadialProbe:
         obs, model = self.obs, self.obs.model
         values = np.zeros((len(self._cells), len(self.columns) - 1))
         if len(self._cells):
-            theta = model.w.sub(1).eval(self._points, self._cells).ravel()
+            theta, *theta2 = (model.w.sub(i).eval(self._points, self._cells).ravel()
+                              for i in model.fields["theta"])
+            if theta2:  # the unknown of the point's side
+                second = model.regions.second.eval(self._points, self._cells).ravel()
+                theta = np.where(second > 0.5, theta2[0], theta)
             f = obs.fields
-            capacity = 1.0 if model.regions is None else \
-                model.regions.capacity.eval(self._points, self._cells).ravel()
-            cols = [theta, theta * model.scales.c_max * capacity]
+            scale = 1.0 if model.regions is None else \
+                model.regions.scale.eval(self._points, self._cells).ravel()
+            cols = [theta, theta * model.scales.c_max * scale]
             cols += [f[k].eval(self._points, self._cells).ravel()
                      for k in ("sigma_rr", "sigma_tt", "sigma_h", "von_mises")]
             u_r = f["u_r"].eval(self._points, self._cells).ravel()

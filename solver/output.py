@@ -28,12 +28,13 @@ SUMMARY_COLUMNS = (
     "volume_change_pct", "surface_hoop_max_Pa", "hydrostatic_max_Pa", "hydrostatic_min_Pa",
     "von_mises_max_Pa", "interface_von_mises_max_Pa", "interface_hydrostatic_max_Pa",
     "plastic_strain_max", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
-    "particle_damage_volume_fraction", "sei_thickness_mean_m", "inventory_lost_mol",
-    "newton_iterations", "ksp_iterations", "dt_s",
+    "particle_damage_volume_fraction", "interface_delaminated_area_fraction",
+    "sei_thickness_mean_m", "inventory_lost_mol", "newton_iterations", "ksp_iterations", "dt_s",
 )
 CYCLE_COLUMNS = (
     "cycle", "insertion_capacity_mAh_g", "extraction_capacity_mAh_g", "coulombic_efficiency",
     "inventory_lost_mol", "sei_cracked_area_fraction", "particle_damage_volume_fraction",
+    "interface_delaminated_area_fraction",
 )
 CHECKPOINT_FORMAT = 2  # fields in key order (format 1: in the writing run's dof order)
 RESULT_NAMES = ("case.yaml", "run.json", "summary.csv", "cycles.csv", "fields.xdmf", "fields.h5",
@@ -170,6 +171,8 @@ def state_functions(model) -> dict:
     functions = {"w_n": model.w_n, "w_nm1": model.w_nm1}
     if model.phase_field is not None:  # accepted damage and its history
         functions.update(damage=model.phase_field.d_n, history=model.phase_field.H)
+    if model.detached:  # the largest opening of the cohesive interfaces so far
+        functions["opening"] = model.opening_max
     return functions
 
 

@@ -12,9 +12,13 @@ The role ``active`` is the primary material: it carries every θ-dependent law o
 * or elastic (an ``ElasticMaterial``: Co, Cu, W, carbon fibre): no species, no swelling; its
   interfaces block the flux.
 
-Coefficients are cell-wise constant (DG0), relative to the primary material: c = c_max,i/c_max,
-d = D_i/D, β_i, E_i/E, ν_i, with ``transport`` = 1 where the species lives and ``primary`` = 1 in
-the primary material. θ and μ_x unknowns whose support holds no transporting cell are fixed
+``interfaces`` in the case change this (solver.interfaces): a partition coefficient sets the
+scale s_i of c = s_i c_max θ (default s_i = c_max,i/c_max), and resistance or blocking
+interfaces put the hosts beyond them on a second side with their own unknowns.
+
+Coefficients are cell-wise constant (DG0), relative to the primary material: c_max,i/c_max,
+s_i, d = D_i/D, β_i, E_i/E, ν_i, with ``transport`` = 1 where the species lives and
+``primary`` = 1 in the primary material. θ and μ_x unknowns whose support holds no transporting cell are fixed
 (``isolated_dofs``), and so are the plastic unknowns outside the primary material.
 """
 
@@ -25,6 +29,7 @@ import ufl
 from dolfinx import fem
 from dolfinx.la import InsertMode
 
+from solver.interfaces import Sides, plan_sides
 from solver.schema import Material
 from solver.solvers import collapsed_dofs
 
@@ -36,13 +41,17 @@ class Regions:
     primary: fem.Function
     transport: fem.Function
     capacity: fem.Function  # c_max,i / c_max (0 where elastic)
+    scale: fem.Function  # s_i: c = s_i c_max θ (0 where elastic)
+    second: fem.Function  # 1 in the hosts on the second side (behind a barrier)
+    detached: fem.Function  # 1 in the materials beyond a cohesive interface (their own u₂)
     diffusivity: fem.Function  # D_i / D
-    expansion: fem.Function  # β_i = Ω_i c_max,i (0 where elastic)
+    expansion: fem.Function  # β_i = Ω_i s_i c_max (= Ω_i c_max,i by default; 0 where elastic)
     modulus: fem.Function  # E_i / E
     poisson: fem.Function  # ν_i
     primary_tag: int
     transport_cells: np.ndarray  # local cells of transporting regions
     masses: dict[str, float]  # role -> density (kg/m³), transporting roles
+    sides: Sides
 
 
 def build_regions(case, domain, coupling: str) -> Regions | None:
@@ -51,8 +60,9 @@ def build_regions(case, domain, coupling: str) -> Regions | None:
         return None
     primary = case.materials["active"]
     V = fem.functionspace(domain.mesh, ("DG", 0))
-    names = ("primary", "transport", "capacity", "diffusivity", "expansion", "modulus",
-             "poisson")
+    sides = plan_sides(case, domain)
+    names = ("primary", "transport", "capacity", "scale", "second", "detached", "diffusivity",
+             "expansion", "modulus", "poisson")
     fields = {n: fem.Function(V, name=n) for n in names}
     transport_cells = []
     for role, tag in domain.regions.items():
@@ -61,8 +71,12 @@ def build_regions(case, domain, coupling: str) -> Regions | None:
         hosts = isinstance(m, Material)
         values = {"primary": float(role == "active"), "transport": float(hosts),
                   "capacity": m.c_max / primary.c_max if hosts else 0.0,
+                  "scale": sides.scale[role] if hosts else 0.0,
+                  "second": float(role in sides.second),
+                  "detached": float(role in sides.detached),
                   "diffusivity": m.D / primary.D if hosts else 0.0,
-                  "expansion": m.Omega * m.c_max if hosts and coupling != "none" else 0.0,
+                  "expansion": m.Omega * primary.c_max * sides.scale[role]
+                  if hosts and coupling != "none" else 0.0,
                   "modulus": m.E / primary.E, "poisson": m.nu}
         for n, value in values.items():
             fields[n].x.array[V.dofmap.list[cells].ravel()] = value
@@ -72,15 +86,26 @@ def build_regions(case, domain, coupling: str) -> Regions | None:
         f.x.scatter_forward()
     masses = {role: m.density for role, m in case.materials.items() if isinstance(m, Material)}
     return Regions(**fields, primary_tag=domain.regions["active"],
-                   transport_cells=np.concatenate(transport_cells), masses=masses)
+                   transport_cells=np.concatenate(transport_cells), masses=masses, sides=sides)
 
 
-def isolated_dofs(W, sub: int, transport: fem.Function) -> np.ndarray:
-    """Local dofs of the scalar P1 sub-space ``sub`` of W whose support holds no transporting
-    cell (assembled, so cells on other ranks count)."""
+def isolated_dofs(W, sub: int, transport) -> np.ndarray:
+    """Local dofs of the scalar P1 sub-space ``sub`` of W whose support holds no cell where the
+    indicator ``transport`` (UFL of DG0 fields) is 1 (assembled: cells on other ranks count)."""
     V, to_parent = collapsed_dofs(W, sub)
     q = ufl.TestFunction(V)
     b = fem.assemble_vector(fem.form(transport * q * ufl.dx))
     b.scatter_reverse(InsertMode.add)
     b.scatter_forward()
     return to_parent[np.flatnonzero(b.array == 0)].astype(np.int32)
+
+
+def dofs_outside(sub, cells: np.ndarray) -> np.ndarray:
+    """Local dofs (in the parent space) of the scalar sub-space ``sub`` that belong to no cell of
+    ``cells`` (local cell indices) on any rank."""
+    V, to_parent = sub.collapse()
+    marker = fem.Function(V)
+    marker.x.array[fem.locate_dofs_topological(V, V.mesh.topology.dim, cells)] = 1.0
+    marker.x.scatter_reverse(InsertMode.add)
+    marker.x.scatter_forward()
+    return np.asarray(to_parent).reshape(-1)[np.flatnonzero(marker.x.array == 0)].astype(np.int32)

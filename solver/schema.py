@@ -838,6 +838,63 @@ class Fracture(_Model):
         return data
 
 
+class Interface(_Model):
+    """The condition at the interface between two materials (physics.md 1g).
+
+    Species, with partition coefficient K (c_b/c_a in equilibrium) and c on each side:
+    ``bonded`` is local equilibrium, c_b = K c_a; ``resistance`` a finite interface kinetics,
+    J·n = (c_a − c_b/K)/R (from a to b; dilute limit of (μ_a − μ_b)/ρ; a thin barrier of
+    thickness δ and diffusivity D has R = δ/D); ``blocking`` no flux, J·n = 0. These keep the
+    bodies bonded mechanically (u continuous). ``cohesive`` lets them delaminate: a bilinear
+    traction–separation law (strength σ_max, fracture energy G_c = ½ σ_max δ_f, opening δ_0 at
+    the peak), irreversible; the species cross it with ``resistance`` scaled by (1 − D) (blocked
+    if no resistance is given)."""
+
+    between: tuple[str, str] = Field(description="the two material roles, [a, b]")
+    condition: Literal["bonded", "resistance", "blocking", "cohesive"] = Field(
+        "bonded", description="bonded (c_b = K c_a), resistance (J·n = (c_a − c_b/K)/R), "
+        "blocking (J·n = 0) or cohesive (delamination; needs strength and fracture_energy)")
+    partition: Optional[float] = Field(
+        None, gt=0, description="K = c_b/c_a in equilibrium; default c_max,b/c_max,a (equal "
+        "site fractions, θ continuous)")
+    resistance: Optional[Quantity("interface resistance", gt=0)] = Field(
+        None, description="R of condition resistance (s/m), or of a cohesive interface while "
+        "bonded")
+    strength: Optional[PosPressure] = Field(
+        None, description="cohesive: peak traction σ_max")
+    fracture_energy: Optional[Quantity("fracture energy", gt=0)] = Field(
+        None, description="cohesive: work of separation G_c per unit area")
+    elastic_opening: Optional[PosLength] = Field(
+        None, description="cohesive: opening δ_0 at the peak traction (stiffness σ_max/δ_0); "
+        "default δ_f/100")
+
+    @model_validator(mode="after")
+    def _check(self) -> Interface:
+        cohesive = self.condition == "cohesive"
+        if self.condition == "resistance" and self.resistance is None:
+            fail("resistance is required with condition: resistance", key="resistance")
+        if self.resistance is not None and self.condition not in ("resistance", "cohesive"):
+            fail("resistance is only allowed with condition: resistance or cohesive",
+                 key="resistance")
+        for key in ("strength", "fracture_energy", "elastic_opening"):
+            given = getattr(self, key) is not None
+            if cohesive and key != "elastic_opening" and not given:
+                fail(f"{key} is required with condition: cohesive", key=key)
+            if given and not cohesive:
+                fail(f"{key} is only allowed with condition: cohesive", key=key)
+        if cohesive and self.elastic_opening is not None and \
+                self.elastic_opening >= 2 * self.fracture_energy / self.strength:
+            fail("elastic_opening must be smaller than the final opening 2 fracture_energy / "
+                 f"strength = {2 * self.fracture_energy / self.strength:.4g} m",
+                 key="elastic_opening")
+        if self.condition == "blocking" and self.partition is not None:
+            fail("a blocking interface has no partition coefficient", key="partition")
+        if self.between[0] == self.between[1]:
+            fail(f"an interface joins two different roles; given {list(self.between)}",
+                 key="between")
+        return self
+
+
 class Physics(_Model):
     """Which physics to include."""
 
@@ -1000,6 +1057,9 @@ class Case(_Model):
     protocol: Protocol = Field(description="cycling protocol")
     solver: SolverSpec = Field(default_factory=SolverSpec, description="solver settings")
     output: Output = Field(default_factory=Output, description="output settings")
+    interfaces: list[Interface] = Field(
+        default_factory=list, description="species conditions at heterointerfaces between host "
+        "materials (default: bonded with K = c_max,b/c_max,a)")
 
     @model_validator(mode="after")
     def _check(self) -> Case:
@@ -1050,6 +1110,21 @@ class Case(_Model):
             if self.materials[role].Gc is None:
                 fail(f"fracture in {role!r} needs Gc in materials.{role}",
                      key=f"materials.{role}")
+        for i, interface in enumerate(self.interfaces):
+            for role in interface.between:
+                if role not in self.materials:
+                    fail(f"interface role {role!r}: the case's materials are "
+                         f"{', '.join(self.materials)}", key=f"interfaces.{i}.between")
+                species = interface.condition != "cohesive" or \
+                    interface.partition is not None or interface.resistance is not None
+                if species and not isinstance(self.materials[role], Material):
+                    fail(f"{role!r} is an elastic material: it takes no species, so its "
+                         "interfaces block the flux already; species conditions join two "
+                         "hosts (an elastic material may only delaminate: condition cohesive "
+                         "without partition or resistance)", key=f"interfaces.{i}.between")
+        pairs = [frozenset(f.between) for f in self.interfaces]
+        if len(set(pairs)) < len(pairs):
+            fail("an interface is given twice", key="interfaces")
         for i, step in enumerate(self.protocol.steps):
             voltage_controlled = step.kind in ("sweep", "cccv") or step.voltage is not None
             if active.ocv is None and (voltage_controlled or step.until_voltage is not None):

@@ -16,6 +16,8 @@ A_0 (λ² − (1 + ε_c)²) of fresh surface (physics.md 1d (v)).
 With phase-field fracture of a meshed SEI (physics.fracture in sei), cracking comes from the
 damage instead: the part of the particle–SEI interface where d exceeds the threshold is open,
 and each newly opened area gets a fresh patch (``expose``); the cracked mesh stays damaged.
+Faces of the active material opened by a cohesive interface (delamination) get fresh patches
+too (``open_surface``): electrolyte reaches them.
 
 Simplifications, stated: one set of patches for the whole wetted surface (the stretch is
 averaged over it, not resolved point by point); without phase-field fracture, cracking by a
@@ -40,6 +42,7 @@ class SurfaceSei:
         self.current_area = area0
         self.fresh = 0.0  # fresh area created in the present expansion (m²)
         self.cracked_area = 0.0  # surface opened by a fracture model so far (m², ``expose``)
+        self.delaminated_area = 0.0  # faces opened by cohesive interfaces so far (m²)
 
     def thickness(self, t: float) -> np.ndarray:
         """L_i(t) of every patch (m)."""
@@ -84,6 +87,16 @@ class SurfaceSei:
         self.fresh = self.cracked_area
         self.current_area = area
 
+    def open_surface(self, t: float, opened: float) -> None:
+        """A cohesive interface has opened ``opened`` m² of the active material's surface so far
+        (delamination): the part new since the last call gets a fresh patch."""
+        new = opened - self.delaminated_area
+        if new > 0:
+            self.area = np.append(self.area, new)
+            self.born = np.append(self.born, t)
+            self.h0 = np.append(self.h0, self.spec.fresh_thickness)
+            self.delaminated_area = opened
+
     def cracked_fraction(self) -> float:
         """Fresh surface created in the present expansion, per unit present area."""
         return self.fresh / self.current_area
@@ -91,9 +104,11 @@ class SurfaceSei:
     def state(self) -> dict:
         return {"area": self.area.tolist(), "born": self.born.tolist(), "h0": self.h0.tolist(),
                 "reference": self.reference, "current_area": self.current_area,
-                "fresh": self.fresh, "cracked_area": self.cracked_area}
+                "fresh": self.fresh, "cracked_area": self.cracked_area,
+                "delaminated_area": self.delaminated_area}
 
     def restore(self, state: dict) -> None:
         self.area, self.born, self.h0 = (np.array(state[k]) for k in ("area", "born", "h0"))
         self.reference, self.current_area = state["reference"], state["current_area"]
         self.fresh, self.cracked_area = state["fresh"], state["cracked_area"]
+        self.delaminated_area = state.get("delaminated_area", 0.0)

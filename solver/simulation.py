@@ -296,6 +296,8 @@ class TimeLoop:
                 self.sei.stretch(self.t, self.obs.surface_area())
             else:  # the phase field cracks the meshed SEI: the film regrows where it opened
                 self.sei.expose(self.t, self.obs.surface_area(), cracked)
+            if "interface_delaminated_area_fraction" in self.damage:  # and on delaminated faces
+                self.sei.open_surface(self.t, self.obs.delaminated_area())
         self.current = phase.sign * self.protocol.c_rate(phase.current) * self.one_c_A \
             if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt \
             + sei_current

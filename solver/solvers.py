@@ -21,7 +21,7 @@ from petsc4py import PETSc
 
 DIRECT_LIMIT = 200_000
 LU_LAG = 20  # Newton iterations between LU factorisations (direct preset)
-FIELDS = ("u", "theta", "mu", "Fp", "ep")  # sub-spaces of the mixed space, in order
+FIELDS = ("u", "theta", "mu", "Fp", "ep")  # the blocks of the field split
 
 NEWTON = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_stol": 0.0,
           "snes_divergence_tolerance": 1e8}
@@ -56,10 +56,12 @@ def petsc_options(solver_spec, preset: str, cli: dict) -> dict:
     return options
 
 
-def configure(snes, prefix: str, options: dict, W, preset: str) -> None:
-    """Store ``options`` under ``prefix``, give the field split its index sets, set up ``snes``."""
+def configure(snes, prefix: str, options: dict, W, preset: str,
+              fields: dict[str, list[int]]) -> None:
+    """Store ``options`` under ``prefix``, give the field split its index sets (one per entry of
+    ``fields``: block name → sub-spaces of W), set up ``snes``."""
     db = PETSc.Options()
-    absent = tuple(f"fieldsplit_{name}_" for name in FIELDS[W.num_sub_spaces:])
+    absent = tuple(f"fieldsplit_{name}_" for name in FIELDS if name not in fields)
     for key, value in options.items():
         if key.startswith(absent):
             continue
@@ -68,9 +70,9 @@ def configure(snes, prefix: str, options: dict, W, preset: str) -> None:
     if preset == "iterative":
         pc = snes.getKSP().getPC()
         pc.setType("fieldsplit")
-        sets = [_index_set(W, i) for i in range(W.num_sub_spaces)]
-        sets[0].compose("nearnullspace", rigid_body_modes(W, sets[0]))
-        pc.setFieldSplitIS(*zip(FIELDS, sets))
+        sets = [_index_set(W, subs) for subs in fields.values()]
+        sets[0].compose("nearnullspace", rigid_body_modes(W, fields["u"]))
+        pc.setFieldSplitIS(*zip(fields, sets))
     snes.setFromOptions()
 
 
@@ -111,25 +113,29 @@ def _owned_parent_dofs(W, i: int) -> np.ndarray:
     return parent[parent < n_owned]
 
 
-def _index_set(W, i: int) -> PETSc.IS:
+def _index_set(W, subs: list[int]) -> PETSc.IS:
     imap = W.dofmap.index_map
     bs = W.dofmap.index_map_bs
-    glob = _owned_parent_dofs(W, i) + imap.local_range[0] * bs
+    glob = np.concatenate([_owned_parent_dofs(W, i) for i in subs]) + imap.local_range[0] * bs
     return PETSc.IS().createGeneral(np.sort(glob).astype(PETSc.IntType), comm=imap.comm)
 
 
-def rigid_body_modes(W, is_u: PETSc.IS) -> PETSc.NullSpace:
-    """Translations and (in 2-D/3-D Cartesian) rotations of the displacement block, ordered as
-    ``is_u`` (the field split's ordering)."""
-    Vu, parent = collapsed_dofs(W, 0)
-    bs = Vu.dofmap.index_map_bs
-    coords = Vu.tabulate_dof_coordinates()
+def rigid_body_modes(W, subs: list[int]) -> PETSc.NullSpace:
+    """Translations and (in 2-D/3-D Cartesian) rotations of the displacement block (the
+    sub-spaces ``subs``: u, and u₂ beyond a cohesive interface), in the field split's ordering
+    (owned dofs by increasing index)."""
     n_owned = W.dofmap.index_map.size_local * W.dofmap.index_map_bs
-    node = np.arange(len(parent)) // bs
-    comp = np.arange(len(parent)) % bs
-    keep = parent < n_owned
-    order = np.argsort(parent[keep])
-    x, c = coords[node[keep]][order], comp[keep][order]
+    parents, points, components = [], [], []
+    for i in subs:
+        Vu, parent = collapsed_dofs(W, i)
+        bs = Vu.dofmap.index_map_bs
+        coords = Vu.tabulate_dof_coordinates()
+        keep = parent < n_owned
+        parents.append(parent[keep])
+        points.append(coords[np.arange(len(parent))[keep] // bs])
+        components.append(np.arange(len(parent))[keep] % bs)
+    order = np.argsort(np.concatenate(parents))
+    x, c = np.concatenate(points)[order], np.concatenate(components)[order]
     modes = [(c == k).astype(float) for k in range(bs)]
     gdim = W.mesh.geometry.dim
     if bs == 3 and gdim == 3:

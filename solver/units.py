@@ -44,6 +44,7 @@ KINDS: dict[str, QuantityKind] = {
         QuantityKind("area resistance", "ohm*m^2", "1e-3 ohm*m^2"),
         QuantityKind("resistivity", "ohm*m", "2e5 ohm*m"),
         QuantityKind("specific capacity", "mA*h/g", "800 mAh/g"),
+        QuantityKind("interface resistance", "s/m", "1e6 s/m"),
     )
 }
 

@@ -284,3 +284,25 @@ def test_formula_properties(tmp_path):
            "and a number at column 13; both sides need the same unit" in msg
     msg = error(tmp_path, CASE.replace("from: Sn-Na", "from: Sn-Na, nu: '0.36 + theta'"))
     assert "materials.active.nu (line 9): nu = '0.36 + theta' must stay in (-1, 0.5)" in msg
+
+
+def test_interface_errors(tmp_path):
+    shell = ("geometry={kind: core_shell, core_radius: 80 nm, shell_thickness: 20 nm, "
+             "dimension: radial}", "materials.shell={from: HC-Na}")
+    text = CASE + "interfaces:\n  - {between: [active, shell], condition: resistance}\n"
+    msg = error(tmp_path, text, shell)
+    assert "interfaces.0.resistance (line 31): resistance is required with condition: " \
+           "resistance" in msg
+    msg = error(tmp_path, CASE + "interfaces:\n  - {between: [active, shell], partition: -1}\n",
+                shell)
+    assert "interfaces.0.partition (line 31): given -1; must be greater than 0" in msg
+    msg = error(tmp_path, CASE + "interfaces:\n  - {between: [active, shell], condition: glued}\n",
+                shell)
+    assert "interfaces.0.condition (line 31): 'glued' is not allowed; allowed: 'bonded', " \
+           "'resistance', 'blocking' or 'cohesive'" in msg
+    msg = error(tmp_path, CASE + "interfaces:\n  - {between: [active, shell]}\n",
+                shell[:1] + ("materials.shell={from: Co}",))
+    assert "interfaces.0.between (line 31): 'shell' is an elastic material" in msg
+    msg = error(tmp_path, CASE + "interfaces:\n  - between: [active, shell]\n"
+                "    condition: blocking\n    partition: 2\n", shell)
+    assert "interfaces.0.partition (line 33): a blocking interface has no partition" in msg

@@ -78,6 +78,18 @@ def test_fracture_opened_surface_gets_fresh_sei_once():
     assert sei.cracked_fraction() == pytest.approx(0.75 / 3.0)
 
 
+def test_delaminated_faces_get_fresh_sei_once():
+    """Faces opened by a cohesive interface (``open_surface``, the opened area so far): fresh
+    film z A h_new / V̄ on each newly opened m², none twice."""
+    spec = SeiGrowth(solvent_diffusivity=0, fresh_thickness=1e-9)
+    sei = SurfaceSei(spec, area0=1.0)
+    before = sei.content(0.0)
+    for t, opened in ((1.0, 0.2), (2.0, 0.2), (3.0, 0.5)):
+        sei.open_surface(t, opened)
+    per_area = spec.species_per_unit * 1e-9 / spec.molar_volume
+    assert sei.content(4.0) - before == pytest.approx(0.5 * per_area, rel=1e-12)
+
+
 def test_sei_fracture_opens_the_surface_and_costs_coulombic_efficiency(tmp_path):
     """A 100 nm Sn particle with a meshed 10 nm NaF SEI (radial: a crack smeared over the
     shell), no initial film and no growth: the SEI cracks while sodiating (phase field, AT2),
