@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 NP     ?= 2
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-all test-serial test-parallel bench docker clean
+.PHONY: install demo test test-all test-serial test-parallel bench docker clean verification-table
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test-parallel:
 test-all: install
 	$(BIN)/python -m pytest -q -m "" 
 	$(BIN)/mpirun -n $(NP) $(BIN)/python -m pytest -q -m parallel -p no:cacheprovider
+
+# docs/verification.md from the records the verification tests wrote (run make test first)
+verification-table:
+	$(BIN)/python -m postprocess.verification_table
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -1,5 +1,7 @@
-"""PNG plots of a results directory: histories from summary.csv, profiles from the probes;
-and of a parameter study, from its study.csv."""
+"""PNG plots of a results directory: histories from summary.csv (SOC, stresses against time and
+SOC, swelling, voltage, SEI and damage), coulombic efficiency per cycle from cycles.csv, profiles
+from the probes and field snapshots (postprocess.snapshots); and of a parameter study, from its
+study.csv."""
 
 import csv
 from pathlib import Path
@@ -11,8 +13,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from postprocess import readers  # noqa: E402
+from postprocess.snapshots import write_snapshots  # noqa: E402
 
 MPA = 1e-6
+STRESSES = (("surface_hoop_max_Pa", "surface hoop, max"),
+            ("hydrostatic_max_Pa", "hydrostatic, max (centre in insertion)"),
+            ("hydrostatic_min_Pa", "hydrostatic, min"),
+            ("von_mises_max_Pa", "von Mises, max"))
+SEI_DAMAGE = ("sei_thickness_mean_m", "sei_cracked_area_fraction",
+              "particle_damage_volume_fraction", "inventory_lost_mol")
 
 
 def _save(fig, path: Path) -> Path:
@@ -32,10 +41,7 @@ def plot_soc(s: dict, folder: Path) -> Path:
 
 def plot_stresses(s: dict, folder: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 4))
-    for key, label in (("surface_hoop_max_Pa", "surface hoop, max"),
-                       ("hydrostatic_max_Pa", "hydrostatic, max (centre in insertion)"),
-                       ("hydrostatic_min_Pa", "hydrostatic, min"),
-                       ("von_mises_max_Pa", "von Mises, max")):
+    for key, label in STRESSES:
         if np.isfinite(s[key]).any():
             ax.plot(s["time_s"], s[key] * MPA, label=label)
     ax.axhline(0, color="k", lw=0.5)
@@ -43,6 +49,66 @@ def plot_stresses(s: dict, folder: Path) -> Path:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, folder / "stresses.png")
+
+
+def plot_stresses_soc(s: dict, folder: Path) -> Path:
+    """The stresses of plot_stresses against the state of charge (insertion and extraction
+    trace different paths)."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, label in STRESSES:
+        if np.isfinite(s[key]).any():
+            ax.plot(s["soc"], s[key] * MPA, label=label)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set(xlabel="state of charge θ̄", ylabel="stress (MPa)",
+           title="Stresses against SOC (tension > 0)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, folder / "stresses_soc.png")
+
+
+def plot_sei_damage(s: dict, folder: Path) -> Path:
+    """SEI thickness, cracked SEI area and damaged particle volume, and the species the SEI
+    took from the particle, against time (the panels whose columns have values)."""
+    panels = []
+    if np.isfinite(s["sei_thickness_mean_m"]).any():
+        panels.append(("mean SEI thickness (nm)", "SEI thickness",
+                       [(s["sei_thickness_mean_m"] * 1e9, None)]))
+    fractions = [(s[k], label) for k, label in (
+        ("sei_cracked_area_fraction", "SEI: cracked area fraction"),
+        ("particle_damage_volume_fraction", "particle: damaged volume fraction"))
+        if np.isfinite(s[k]).any()]
+    if fractions:
+        panels.append(("fraction", "Cracking and damage", fractions))
+    if np.isfinite(s["inventory_lost_mol"]).any():
+        panels.append(("species taken by the SEI (mol)", "Inventory lost",
+                       [(s["inventory_lost_mol"], None)]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 4), squeeze=False)
+    for ax, (ylabel, title, lines) in zip(axes[0], panels):
+        for values, label in lines:
+            ax.plot(s["time_s"] / 3600, values, label=label)
+        ax.set(xlabel="time (h)", ylabel=ylabel, title=title)
+        ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+        if any(label for _, label in lines):
+            ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    return _save(fig, folder / "sei_damage.png")
+
+
+def plot_cycles(c: dict, folder: Path) -> Path:
+    """Capacities inserted and extracted, and the coulombic efficiency, per cycle."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    cycle = c["cycle"].astype(int)
+    left.plot(cycle, c["insertion_capacity_mAh_g"], "o-", label="inserted")
+    left.plot(cycle, c["extraction_capacity_mAh_g"], "s--", label="extracted")
+    left.set(xlabel="cycle", ylabel="capacity (mAh/g)", title="Capacity per cycle")
+    left.legend(fontsize=8)
+    right.plot(cycle, c["coulombic_efficiency"] * 100, "o-", color="C3")
+    right.set(xlabel="cycle", ylabel="coulombic efficiency (%)",
+              title="Coulombic efficiency (extracted / inserted)")
+    for ax in (left, right):
+        ax.set_xticks(cycle)
+        ax.grid(alpha=0.3)
+    return _save(fig, folder / "cycles.png")
 
 
 def plot_volume(s: dict, folder: Path) -> Path:
@@ -127,17 +193,28 @@ def plot_profile(name: str, profile: dict, folder: Path) -> Path:
     return _save(fig, folder / f"profile_{name}.png")
 
 
-def plot_results(results_dir) -> list[Path]:
-    """Write every plot for ``results_dir`` into ``results_dir/plots``; returns the files."""
-    results_dir = Path(results_dir)
+def plot_results(results_dir, snapshots: bool = True) -> list[Path]:
+    """Write every plot that applies to ``results_dir`` into ``results_dir/plots`` (with
+    ``snapshots``, also the default field snapshots at the last output time); returns the
+    files. ResultsError if it is not a results directory."""
+    results_dir = readers.require(results_dir, "summary.csv")
     folder = results_dir / "plots"
     folder.mkdir(exist_ok=True)
     s = readers.summary(results_dir)
-    files = [plot_soc(s, folder), plot_stresses(s, folder), plot_volume(s, folder)]
+    files = [plot_soc(s, folder), plot_stresses(s, folder), plot_stresses_soc(s, folder),
+             plot_volume(s, folder)]
     if np.isfinite(s["voltage_V"]).any():
         files += [plot_voltage(s, folder), plot_dqdv(s, folder), plot_overpotential(s, folder)]
+    if any(np.isfinite(s[k]).any() for k in SEI_DAMAGE):
+        files.append(plot_sei_damage(s, folder))
+    if (results_dir / "cycles.csv").is_file():
+        c = readers.cycles(results_dir)
+        if (np.nan_to_num(c["extraction_capacity_mAh_g"]) > 0).any():
+            files.append(plot_cycles(c, folder))
     files += [plot_profile(n, p, folder) for n, p in readers.profiles(results_dir).items()
               if len(p["time_s"])]
+    if snapshots and (results_dir / "fields.xdmf").is_file():
+        files += write_snapshots(results_dir)
     return files
 
 

@@ -1,10 +1,28 @@
-"""Read a results directory (DESIGN §5) without dolfinx: CSV histories and probe profiles."""
+"""Read a results directory (DESIGN §5) without dolfinx: CSV histories, probe profiles, the
+run record and the resolved case."""
 
 import csv
 import json
 from pathlib import Path
 
 import numpy as np
+import yaml
+
+
+class ResultsError(Exception):
+    """A results directory that lacks what is asked of it (the message says what)."""
+
+
+def require(results_dir, *names: str) -> Path:
+    """``results_dir`` as a Path; ResultsError unless it is a directory holding ``names``."""
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise ResultsError(f"results directory {folder} does not exist")
+    missing = [n for n in names if not (folder / n).exists()]
+    if missing:
+        raise ResultsError(f"{folder} has no {', '.join(missing)}: it is not the results "
+                           "directory of a swellfem run (or the run wrote nothing yet)")
+    return folder
 
 
 def read_csv(path) -> dict[str, np.ndarray]:
@@ -26,6 +44,11 @@ def cycles(results_dir) -> dict[str, np.ndarray]:
 
 def run_record(results_dir) -> dict:
     return json.loads((Path(results_dir) / "run.json").read_text())
+
+
+def case(results_dir) -> dict:
+    """The resolved case the run saved (case.yaml, SI units) as plain data."""
+    return yaml.safe_load((Path(results_dir) / "case.yaml").read_text())
 
 
 def profiles(results_dir) -> dict[str, dict[str, np.ndarray]]:

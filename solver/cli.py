@@ -1,8 +1,9 @@
-"""Command line `swellfem` (DESIGN.md §3): run, sweep, check, mesh, plot, materials, info.
+"""Command line `swellfem` (DESIGN.md §3): run, sweep, check, mesh, plot, snapshot, paraview,
+materials, info.
 
 Exit codes: 0 success, 2 bad input (one-paragraph message, no traceback), 3 the solution
 failed or SIGTERM stopped the run (a checkpoint is written), 1 anything else. Only rank 0
-prints; dolfinx/PETSc are imported only when needed.
+prints (and post-processes); dolfinx/PETSc are imported only when needed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from postprocess.readers import ResultsError
 from solver.case import CaseError, dump_case, load_case
 from solver.errors import SolveFailed, Terminated
 
-KNOWN_RESULTS = frozenset({"case.yaml", "run.json", "summary.csv", "cycles.csv", "fields.xdmf",
-                           "fields.h5", "profiles", "checkpoint", "plots"})
+KNOWN_RESULTS = frozenset({"case.yaml", "run.json", "run.log", "summary.csv", "cycles.csv",
+                           "fields.xdmf", "fields.h5", "profiles", "checkpoint", "plots",
+                           "paraview"})
+MONITORS = ["-snes_monitor", "-ksp_monitor"]  # what --monitor passes to PETSc
 
 
 class UsageError(Exception):
@@ -68,18 +72,25 @@ def check_output_dir(out: Path, case_file: Path) -> None:
                         f"(found {', '.join(names)}); choose another directory with -o")
 
 
-def _on_root(check: Callable[[], None]) -> None:
-    """Run a file-system check on rank 0 and raise its CaseError on every rank."""
-    comm = _comm()
-    message = None
+def on_root(work: Callable[[], Any], comm: Any = None) -> Any:
+    """Run ``work`` (file-system checks, post-processing) on rank 0 of ``comm`` (default
+    COMM_WORLD) and return its result on every rank; its CaseError or ResultsError is raised
+    on every rank."""
+    comm = _comm() if comm is None else comm
+    result, message = None, None
     if comm.rank == 0:
         try:
-            check()
-        except CaseError as e:
+            result = work()
+        except (CaseError, ResultsError) as e:
             message = str(e)
-    message = comm.bcast(message, root=0)
+    result, message = comm.bcast((result, message), root=0)
     if message is not None:
         raise CaseError(message)
+    return result
+
+
+def _progress_level(args: argparse.Namespace) -> str:
+    return "quiet" if args.quiet else "verbose" if args.verbose else "normal"
 
 
 def _run(args: argparse.Namespace, petsc: list[str]) -> int:
@@ -92,11 +103,14 @@ def _run(args: argparse.Namespace, petsc: list[str]) -> int:
     if restart is not None and restart.resolve() == out.resolve():
         raise CaseError(f"the restart would overwrite {restart}; give a new results directory "
                         "with -o")
-    _on_root(lambda: check_output_dir(out, Path(args.case)))
+    on_root(lambda: check_output_dir(out, Path(args.case)))
     from solver.simulation import run_case
 
-    run_case(case, out, petsc_args=petsc, restart=restart, plots=not args.no_plots)
-    _print(f"results written to {out}")
+    level = _progress_level(args)
+    run_case(case, out, petsc_args=MONITORS + petsc if args.monitor else petsc,
+             restart=restart, plots=not args.no_plots, progress=level)
+    if level != "quiet":
+        _print(f"results written to {out} (progress log: {out / 'run.log'})")
     return 0
 
 
@@ -138,11 +152,57 @@ def _mesh(args: argparse.Namespace, petsc: list[str]) -> int:
 
 def _plot(args: argparse.Namespace, petsc: list[str]) -> int:
     results = Path(args.dir)
-    if not results.is_dir():
-        raise CaseError(f"results directory {results} does not exist")
-    from postprocess.plots import plot_results
+    if (results / "study.csv").is_file():
+        files = on_root(lambda: _plot_study(results))
+    else:
+        from postprocess.plots import plot_results
 
-    plot_results(results)
+        files = on_root(lambda: plot_results(results, snapshots=not args.no_snapshots))
+    _print(f"plots written to {results / 'plots'} ({len(files)} files)")
+    return 0
+
+
+def _plot_study(folder: Path) -> list[Path]:
+    """The study plots from STUDY_DIR/study.csv: its parameters are the columns between
+    'status' and the first metric."""
+    import csv
+
+    from postprocess.plots import plot_study
+    from solver.sweep.ledger import METRICS
+
+    with open(folder / "study.csv", newline="") as f:
+        header = next(csv.reader(f), [])
+    metrics = {m: text for m, text in METRICS.items() if m in header}
+    if "status" not in header or not metrics:
+        raise ResultsError(f"{folder / 'study.csv'} is not a study table written by swellfem "
+                           "sweep (no status or metric columns)")
+    first_metric = min(header.index(m) for m in metrics)
+    return plot_study(folder, header[header.index("status") + 1:first_metric], metrics)
+
+
+def _snapshot(args: argparse.Namespace, petsc: list[str]) -> int:
+    from postprocess.snapshots import write_snapshots
+
+    results = Path(args.dir)
+    files = on_root(lambda: write_snapshots(results, args.field, args.time, args.plane,
+                                            args.renderer))
+    _print("\n".join(f"wrote {f}" for f in files))
+    return 0
+
+
+def _paraview(args: argparse.Namespace, petsc: list[str]) -> int:
+    from postprocess.paraview import paraview_executables, write_paraview
+
+    merged, script = on_root(lambda: write_paraview(Path(args.dir)))
+    found = on_root(paraview_executables)
+    _print(f"wrote {script} and {merged} (every field on one grid per output time)")
+    if found:
+        _print(f"open it with: paraview --script={script}\n"
+               f"or save a picture offscreen: pvpython {script} picture.png")
+    else:
+        _print("ParaView (paraview, pvpython, pvbatch) is not on PATH here: run the script "
+               f"where it is installed (paraview --script={script.name}, or pvpython "
+               f"{script.name} picture.png in {script.parent})")
     return 0
 
 
@@ -156,11 +216,12 @@ def _sweep(args: argparse.Namespace, petsc: list[str]) -> int:
                "submit it and the collector")
         return 0
     if args.collect:
-        counts = collect(study, plots=not args.no_plots)
+        counts = collect(study, plots=not args.no_plots, quiet=args.quiet)
     else:
         counts = run_study(study, args.ranks_per_case, args.rerun_failed, args.only,
-                           plots=not args.no_plots)
-    _print(", ".join(f"{n} {status}" for status, n in counts.items()))
+                           plots=not args.no_plots, quiet=args.quiet)
+    if not args.quiet or counts["failed"]:
+        _print(", ".join(f"{n} {status}" for status, n in counts.items()))
     return 3 if counts["failed"] else 0
 
 
@@ -237,6 +298,17 @@ def _parser() -> argparse.ArgumentParser:
                         "any number of ranks; written periodically, at the end of each protocol "
                         "step, on failure and on SIGTERM) into a new results directory")
     s.add_argument("--no-plots", action="store_true", help="do not write plots at the end")
+    s.add_argument("--monitor", action="store_true",
+                   help=f"PETSc's Newton and Krylov residual monitors ({' '.join(MONITORS)}; "
+                        "any PETSc option may also follow --)")
+    verbosity = s.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true",
+                           help="print nothing but errors (RESULTS_DIR/run.log still gets the "
+                                "progress lines)")
+    verbosity.add_argument("-v", "--verbose", action="store_true",
+                           help="a progress line for every increment and every cut-back "
+                                "(default: one every ~2 s and one at the end of each protocol "
+                                "step)")
     s.set_defaults(func=_run)
     with_case("check", "validate a case and print it resolved (SI, defaults)").set_defaults(
         func=_check)
@@ -253,6 +325,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--rerun-failed", action="store_true",
                    help="run the cases that failed before again (they are skipped otherwise)")
     s.add_argument("--no-plots", action="store_true", help="write no plots")
+    s.add_argument("-q", "--quiet", action="store_true",
+                   help="print nothing but failures (each case still writes its run.log)")
     only = s.add_mutually_exclusive_group()
     only.add_argument("--slurm", action="store_true",
                       help="write STUDY_DIR/sweep.slurm, a Slurm job array (one task per case), "
@@ -261,9 +335,39 @@ def _parser() -> argparse.ArgumentParser:
     only.add_argument("--collect", action="store_true",
                       help="rebuild study.csv and the plots from the case directories")
     s.set_defaults(func=_sweep)
-    s = sub.add_parser("plot", help="write PNG plots of a results directory")
+    s = sub.add_parser("plot", help="write PNG plots of a results directory (or of a study "
+                       "directory) into DIR/plots", description="PNG plots of a results "
+                       "directory: SOC, stresses against time and SOC, swelling, voltage, SEI "
+                       "and damage, coulombic efficiency per cycle, profiles and field "
+                       "snapshots at the last output time; of a study directory: maps and "
+                       "lines of its metrics over the swept parameters")
     s.add_argument("dir", metavar="DIR")
+    s.add_argument("--no-snapshots", action="store_true", help="no field snapshots")
     s.set_defaults(func=_plot)
+    s = sub.add_parser("snapshot", help="PNG sections of fields at output times "
+                       "(DIR/plots/snapshot_FIELD_TIMEs.png), without ParaView",
+                       description="a section of the body (the disc of a radial run, the "
+                       "meridian of an axisymmetric one, a plane of a 3-D one) on the deformed "
+                       "shape, coloured by a field; matplotlib, or pyvista (VTK) for 3-D when "
+                       "installed (pip install 'swellfem[render]')")
+    s.add_argument("dir", metavar="DIR")
+    s.add_argument("--field", action="append", metavar="NAME",
+                   help="field to show (repeatable; default: concentration, von_mises and "
+                        "damage, those written)")
+    s.add_argument("--time", action="append", type=float, metavar="SECONDS",
+                   help="output time nearest to this (repeatable; default: the last)")
+    s.add_argument("--plane", choices=("x", "y", "z"), default="y",
+                   help="normal of the 3-D section (through the particle's centre; default y)")
+    s.add_argument("--renderer", choices=("auto", "matplotlib", "pyvista"), default="auto",
+                   help="auto: pyvista for 3-D when installed, else matplotlib")
+    s.set_defaults(func=_snapshot)
+    s = sub.add_parser("paraview", help="write DIR/paraview/state.py, a ParaView (pvpython) "
+                       "script showing the swollen body coloured by concentration",
+                       description="write DIR/paraview/all_fields.xdmf (every field on one "
+                       "grid per output time) and DIR/paraview/state.py; ParaView is not needed "
+                       "to write them")
+    s.add_argument("dir", metavar="DIR")
+    s.set_defaults(func=_paraview)
     s = sub.add_parser("materials", help="list the material library, or one entry with sources")
     s.add_argument("name", nargs="?", metavar="NAME")
     s.set_defaults(func=_materials)
@@ -285,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, petsc)
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 0
-    except (CaseError, UsageError) as e:
+    except (CaseError, UsageError, ResultsError) as e:
         _print(f"swellfem: error: {e}", sys.stderr)
         return 2
     except SolveFailed as e:

@@ -18,6 +18,7 @@ from solver.errors import SolveFailed, Terminated
 from solver.model import FARADAY, Model
 from solver.observables import Observables, RadialProbe
 from solver.output import Outputs, read_checkpoint, state_functions
+from solver.progress import Progress
 from solver.protocol import TOLERANCE, ActiveStep, Protocol, phases
 from solver.sei import SurfaceSei
 from solver.stepping import StepController
@@ -89,7 +90,10 @@ class TimeLoop:
     """Advances the model through the protocol: set phase → solve → accept or cut back →
     notify."""
 
-    def __init__(self, case, model: Model, observables: Observables, outputs: Outputs):
+    def __init__(self, case, model: Model, observables: Observables, outputs: Outputs,
+                 progress: str = "normal"):
+        """``progress``: quiet, normal or verbose (solver.progress); run.log gets the lines
+        in any case."""
         self.case, self.model, self.obs, self.out = case, model, observables, outputs
         S, mat = model.scales, case.materials["active"]
         self.volume = observables.capacity_volume  # of the hosts, in primary-material volumes
@@ -105,6 +109,9 @@ class TimeLoop:
         self.capacity_per_soc = mat.c_max * FARADAY * self.volume / (
             3600.0 * observables.host_mass)
         self.one_c_A = FARADAY * self.body_moles / 3600.0  # current of 1C
+        self.progress = Progress(progress, outputs.dir / "run.log", model.mesh.comm,
+                                 case.protocol.cycles, len(case.protocol.steps),
+                                 self.capacity_per_soc)
         self.t, self.increment, self.soc = 0.0, 0, observables.soc()
         self.mode = "flux"
         self.voltage = observables.voltage(self.mode)
@@ -274,6 +281,7 @@ class TimeLoop:
             self.stats["rejected_steps"] += 1
             self._previous_dt = None
             self.ctrl.rejected(dt)
+            self.progress.rejected(active, self.t, dt, its, self.ctrl.dt)
             return True
         event = self._first_crossing(active)
         if event is not None:
@@ -309,6 +317,8 @@ class TimeLoop:
         self.ctrl.accepted(its)
         self.obs.update()
         self.out.record_step(self._row(active, dt, its, kits))
+        self.progress.accepted(active, self.t, dt, its, self.soc, self.voltage, self.current,
+                               None if remaining is None else remaining - dt)
         if self.increment % self.case.output.fields.every == 0:
             self._fields_and_probes()
         if self.increment % self.case.output.checkpoint_every == 0:
@@ -392,12 +402,15 @@ class TimeLoop:
                     self._close_cycle(open_cycle)
                 open_cycle = active.cycle
                 self.mode = self.protocol.apply(active)
+                self.progress.step_started(active, self.protocol.events(active, self.one_c_A),
+                                           fresh=starting)
                 if starting:  # the boundary data jump: restart the multistep scheme
                     self._previous_dt = None
                     self.ctrl.boundary_jump()
                 self._end = None
                 while self._advance(active):
                     self._stop_if_terminated()
+                self.progress.step_ended(active, self.t, self.soc, self.voltage, self._end)
                 self._fields_and_probes()
                 self.checkpoint(active, done=True)
             if open_cycle is not None:
@@ -421,12 +434,14 @@ class TimeLoop:
         self._cycle_lost_from = self.inventory_lost
 
 
-def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, comm=None) -> dict:
+def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, comm=None,
+             progress: str = "normal") -> dict:
     """Run ``case`` on the ranks of ``comm`` (default COMM_WORLD) and write the results
     directory ``out_dir``. Returns the run record.
 
     ``restart``: a results directory whose ``checkpoint/`` the run continues from (same mesh,
     any number of ranks); its protocol position, time and increment carry on in ``out_dir``.
+    ``progress``: quiet, normal or verbose lines on rank 0 (solver.progress; all in run.log).
     """
     from meshes import build
     from solver.case import dump_case
@@ -438,7 +453,7 @@ def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, comm=None) 
     obs = Observables(model)
     probes = [RadialProbe(spec, obs) for spec in case.output.probes]
     out = Outputs(out_dir, dump_case(case), model, obs, case.output.fields.names, probes)
-    loop = TimeLoop(case, model, obs, out)
+    loop = TimeLoop(case, model, obs, out, progress)
     record = {"status": "running", "versions": versions(), "ranks": comm.size,
               "dofs": model.num_dofs, "preset": model.preset}
     if restart is not None:
@@ -447,21 +462,25 @@ def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, comm=None) 
         loop.resume(state)
         record["restarted_from"] = str(restart)
     out.write_record(record)
+    loop.progress.started(case.name, model.num_dofs, comm.size, model.preset, out_dir, restart)
     setup = time.perf_counter() - wall0
-    status = "failed"
+    status, error = "failed", None
     try:
         loop.run()
         status = "completed"
-    except Terminated:
-        status = "terminated"
+    except BaseException as err:
+        status = "terminated" if isinstance(err, Terminated) else "failed"
+        error = str(err) if isinstance(err, (SolveFailed, Terminated)) else \
+            f"{type(err).__name__}: {err}"
         raise
     finally:
+        wall = time.perf_counter() - wall0
         record.update(status=status, time_s=loop.t, increments=loop.increment,
-                      final_soc=loop.soc, wall_time_s={"setup": setup,
-                                                       "total": time.perf_counter() - wall0},
+                      final_soc=loop.soc, wall_time_s={"setup": setup, "total": wall},
                       **loop.stats)
         out.write_record(record)
         out.close()
+        loop.progress.finished(status, loop.t, loop.increment, loop.stats, wall, error)
     if plots and comm.rank == 0:
         from postprocess.plots import plot_results
         plot_results(out_dir)

@@ -27,8 +27,9 @@ class _Dispatcher:
     (study.csv, a progress line)."""
 
     def __init__(self, ledger: Ledger, todo: list[int], world, remote_groups: int,
-                 write: bool):
+                 write: bool, quiet: bool):
         self.ledger, self.queue, self.world, self.write = ledger, list(todo), world, write
+        self.quiet = quiet  # print failed cases only
         self.total, self.started = len(todo), 0
         self._lock = threading.Lock()
         self._thread = None
@@ -46,8 +47,9 @@ class _Dispatcher:
                 return None
             index = self.queue.pop(0)
             self.started += 1
-            print(f"[{self.started}/{self.total}] started   {self.ledger.rows[index]['key']}",
-                  flush=True)
+            if not self.quiet:
+                print(f"[{self.started}/{self.total}] started   "
+                      f"{self.ledger.rows[index]['key']}", flush=True)
             return index
 
     def join(self) -> None:
@@ -61,7 +63,8 @@ class _Dispatcher:
         row = self.ledger.rows[index]
         wall = f" in {row['wall_time_s']:.1f} s" if row.get("wall_time_s") is not None else ""
         error = f": {row['error']}" if row.get("error") else ""
-        print(f"{row['status']:>9} {row['key']}{wall}{error}", flush=True)
+        if not self.quiet or row["status"] == "failed":
+            print(f"{row['status']:>9} {row['key']}{wall}{error}", flush=True)
 
     def _serve(self, remote_groups: int) -> None:
         from mpi4py import MPI
@@ -82,12 +85,14 @@ class _Dispatcher:
 
 
 def run_study(study: Study, ranks_per_case: int | None = None, rerun_failed: bool = False,
-              only: int | None = None, plots: bool = True) -> dict[str, int]:
+              only: int | None = None, plots: bool = True,
+              quiet: bool = False) -> dict[str, int]:
     """Run the cases still to do (or case ``only``) and, unless ``only``, write study.csv and
     the study plots. COMM_WORLD is split into groups of ``ranks_per_case`` ranks (default: one
     group of all) that take cases from a queue on world rank 0 until it is empty; a failing
-    case is recorded and the others go on. Returns the number of cases per status (of case
-    ``only`` alone when given)."""
+    case is recorded and the others go on. A line per case started and finished is the
+    progress (``quiet``: failed cases only); each case writes its own run.log. Returns the
+    number of cases per status (of case ``only`` alone when given)."""
     import solver.mpi_env  # noqa: F401  (the wheel's MPI first)
     from mpi4py import MPI
 
@@ -108,8 +113,10 @@ def run_study(study: Study, ranks_per_case: int | None = None, rerun_failed: boo
     dispatcher = None
     if root:
         todo = ledger.todo(rerun_failed, only)
-        _announce(study, ledger, todo, rerun_failed, only, world.size // size, size)
-        dispatcher = _Dispatcher(ledger, todo, world, world.size // size - 1, only is None)
+        if not quiet:
+            _announce(study, ledger, todo, rerun_failed, only, world.size // size, size)
+        dispatcher = _Dispatcher(ledger, todo, world, world.size // size - 1, only is None,
+                                 quiet)
     group = world.Split(world.rank // size, world.rank)
     finished = None
     while True:
@@ -129,14 +136,16 @@ def run_study(study: Study, ranks_per_case: int | None = None, rerun_failed: boo
             ledger.refresh(index)
         counts = ledger.counts(only)
         if only is None:
-            print(f"study.csv written to {ledger.write()}", flush=True)
+            written = ledger.write()
+            if not quiet:
+                print(f"study.csv written to {written}", flush=True)
             if plots:
-                _plot(study)
+                _plot(study, quiet)
     _wait_idle(world)
     return world.bcast(counts, root=0)
 
 
-def collect(study: Study, plots: bool = True) -> dict[str, int]:
+def collect(study: Study, plots: bool = True, quiet: bool = False) -> dict[str, int]:
     """Rebuild study.csv (and the plots) from the case directories; the number of cases per
     status."""
     import solver.mpi_env  # noqa: F401
@@ -150,7 +159,7 @@ def collect(study: Study, plots: bool = True) -> dict[str, int]:
         ledger.write()
         counts = ledger.counts()
         if plots:
-            _plot(study)
+            _plot(study, quiet)
     return world.bcast(counts, root=0)
 
 
@@ -170,7 +179,7 @@ def _attempt(study: Study, index: int, comm, plots: bool) -> None:
     comm.barrier()
     start = time.perf_counter()
     try:
-        run_case(study.cases[index].case, out, plots=plots, comm=comm)
+        run_case(study.cases[index].case, out, plots=plots, comm=comm, progress="quiet")
     except Terminated:  # SIGTERM stops the study (the case stays pending)
         raise
     except Exception as err:  # any failure ends this case only; the study goes on
@@ -217,9 +226,9 @@ def _wait_idle(world) -> None:
         time.sleep(POLL_S)
 
 
-def _plot(study: Study) -> None:
+def _plot(study: Study, quiet: bool) -> None:
     from postprocess.plots import plot_study
 
     files = plot_study(study.folder, study.parameters, METRICS)
-    if files:
+    if files and not quiet:
         print(f"plots written to {files[0].parent}", flush=True)

@@ -36,9 +36,9 @@ def runs(monkeypatch):
     """Replace solver.simulation by a recorder of run_case calls."""
     calls = []
 
-    def run_case(case, out_dir, petsc_args=(), restart=None, plots=True):
+    def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, progress="normal"):
         calls.append(dict(case=case, out_dir=Path(out_dir), petsc_args=petsc_args,
-                          restart=restart, plots=plots))
+                          restart=restart, plots=plots, progress=progress))
         return {"status": "completed"}
 
     module = types.ModuleType("solver.simulation")
@@ -92,6 +92,20 @@ def test_run_calls_the_simulation(case, runs):
     assert call["plots"] is False and call["restart"] is None
     assert main(["run", str(case), "-o", "elsewhere"]) == 0
     assert runs[1]["out_dir"] == Path("elsewhere") and runs[1]["plots"] is True
+    assert runs[1]["progress"] == "normal"
+
+
+def test_run_progress_and_monitor_flags(case, runs, capsys):
+    assert main(["run", str(case), "-q", "--monitor", "--", "-ksp_type", "cg"]) == 0
+    assert capsys.readouterr().out == ""  # quiet: not even where the results went
+    assert runs[0]["progress"] == "quiet"
+    assert runs[0]["petsc_args"] == ["-snes_monitor", "-ksp_monitor", "-ksp_type", "cg"]
+    assert main(["run", str(case), "--verbose"]) == 0
+    assert runs[1]["progress"] == "verbose" and runs[1]["petsc_args"] == []
+    assert "results written to from-case (progress log: from-case/run.log)" in \
+        capsys.readouterr().out
+    assert main(["run", str(case), "-q", "-v"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_run_refuses_foreign_directory(case, runs, tmp_path, capsys):
@@ -162,12 +176,15 @@ def test_info(capsys):
 
 
 def test_plot(case, monkeypatch, tmp_path, capsys):
+    assert main(["plot", str(tmp_path / "none")]) == 2
+    assert main(["plot", str(tmp_path)]) == 2  # no summary.csv: not a results directory
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "has no summary.csv" in err and "Traceback" not in err
     done = []
     module = types.ModuleType("postprocess.plots")
-    module.plot_results = done.append
+    module.plot_results = lambda folder, snapshots: done.append((folder, snapshots)) or []
     monkeypatch.setitem(sys.modules, "postprocess.plots", module)
-    assert main(["plot", str(tmp_path / "none")]) == 2
-    assert main(["plot", str(tmp_path)]) == 0 and done == [tmp_path]
+    assert main(["plot", str(tmp_path), "--no-snapshots"]) == 0 and done == [(tmp_path, False)]
 
 
 def test_mesh_writes_xdmf(case, tmp_path, capsys):

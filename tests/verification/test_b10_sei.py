@@ -28,9 +28,12 @@ YEAR = 365.25 * DAY  # the table's year (365 days would give 44.91 nm)
 
 @pytest.mark.parametrize("t, L_nm", [(3600.0, 5.02), (DAY, 5.52), (30 * DAY, 13.74),
                                      (YEAR, 44.93)])
-def test_b10_growth_law(t, L_nm):
+def test_b10_growth_law(t, L_nm, verification_record):
     sei = SurfaceSei(SeiGrowth(), area0=1.0)
     assert sei.thickness(t)[0] * 1e9 == pytest.approx(L_nm, abs=0.005)
+    verification_record("B10 SEI growth, solvent-diffusion limited",
+                        f"thickness after {t:g} s (nm)", abs(sei.thickness(t)[0] * 1e9 - L_nm),
+                        0.005)
 
 
 def test_b10_species_taken_in_a_year():

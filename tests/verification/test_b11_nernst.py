@@ -96,13 +96,19 @@ def _solve(model, F_res, prefix):
 
 @pytest.mark.parametrize("surface", ["reservoir", "butler_volmer"])
 @pytest.mark.parametrize("p", sorted(TABLE))
-def test_b11_small_strain(p, surface):
+def test_b11_small_strain(p, surface, verification_record):
     theta = equilibrium("small", p, surface)
     assert theta == pytest.approx(1 / (1 + np.exp(OMEGA * p / (R_GAS * T))), rel=1e-6)
+    verification_record(f"B11 Nernst shift under pressure, small strain, {surface}",
+                        f"θ_eq at p = {p:.3g} Pa (rel.)", verification_record.relative(
+                            theta, 1 / (1 + np.exp(OMEGA * p / (R_GAS * T)))), 1e-6)
     assert theta == pytest.approx(TABLE[p][0], abs=1e-6)
 
 
 @pytest.mark.parametrize("surface", ["reservoir", "butler_volmer"])
 @pytest.mark.parametrize("p", [p for p in sorted(TABLE) if TABLE[p][1] is not None])
-def test_b11_finite_strain(p, surface):
-    assert equilibrium("finite", p, surface) == pytest.approx(TABLE[p][1], abs=2e-6)
+def test_b11_finite_strain(p, surface, verification_record):
+    theta = equilibrium("finite", p, surface)
+    assert theta == pytest.approx(TABLE[p][1], abs=2e-6)
+    verification_record(f"B11 Nernst shift under pressure, finite strain, {surface}",
+                        f"θ_eq at p = {p:.3g} Pa (abs.)", abs(theta - TABLE[p][1]), 2e-6)

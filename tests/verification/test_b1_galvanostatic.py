@@ -42,19 +42,29 @@ def check(case, out, rel, taus):
 
 
 @pytest.mark.parallel
-def test_b1_radial(tmp_path):
+def test_b1_radial(tmp_path, verification_record):
     case, record = run("verification/b1_galvanostatic.yaml", tmp_path)
     assert record["status"] == "completed"
     c_star, s_g = check(case, tmp_path, 1e-4, TABLE)
+    verification_record("B1 galvanostatic, radial P2, BDF2 Δτ = 1e-4",
+                        "σ_r(0), σ_r(R/2), σ_θ(R/2), σ_θ(R) at τ = 0.05, 0.1, 0.2 (rel.)",
+                        max(verification_record.relative(stresses(probe_at(tmp_path, tau * T0),
+                                                                  s_g), TABLE[tau], 0.03)
+                            for tau in TABLE), 1e-4)
     # long time: quasi-steady profile (τ = 0.5: table 0.06666 / −0.06667, within 1e-4)
     assert_close(stresses(probe_at(tmp_path, 0.5 * T0), s_g), STEADY, 2e-4, 0.03, "τ = 0.5")
 
 
 @pytest.mark.parametrize("dimension, size", [("3d", "100 nm"), ("axisymmetric", "50 nm")])
-def test_b1_octant(tmp_path, dimension, size):
+def test_b1_octant(tmp_path, dimension, size, verification_record):
     case, _ = run("verification/b1_galvanostatic.yaml", tmp_path,
                   f"geometry.dimension={dimension}", f"geometry.mesh.size={size}",
                   "solver.dt.initial=4 s", "solver.dt.max=4 s",
                   "protocol.steps=[{insert: {c_rate: 1}, until: {time: 100 s}},"
                   " {insert: {c_rate: 1}, until: {time: 100 s}}]")
-    check(case, tmp_path, 2e-2, (0.10, 0.20))
+    _, s_g = check(case, tmp_path, 2e-2, (0.10, 0.20))
+    verification_record(f"B1 galvanostatic, {dimension} h = {size}",
+                        "σ_r(0), σ_r(R/2), σ_θ(R/2), σ_θ(R) at τ = 0.1, 0.2 (rel.)",
+                        max(verification_record.relative(stresses(probe_at(tmp_path, tau * T0),
+                                                                  s_g), TABLE[tau], 0.03)
+                            for tau in (0.10, 0.20)), 2e-2)

@@ -20,7 +20,7 @@ T0 = 1000.0  # R²/D of the case (s)
 
 
 @pytest.mark.parallel
-def test_b2_radial(tmp_path):
+def test_b2_radial(tmp_path, verification_record):
     case, record = run("verification/b2_potentiostatic.yaml", tmp_path)
     assert record["status"] == "completed"
     m = case.materials["active"]
@@ -33,9 +33,12 @@ def test_b2_radial(tmp_path):
         got = ((soc - theta_0) / (theta_s - theta_0), rows["sigma_rr_Pa"][0] / s_p,
                rows["sigma_tt_Pa"][2] / s_p, rows["sigma_h_Pa"][2] / s_p)
         assert_close(got, expected, 1e-3, 0.05, f"τ = {tau}")
+        verification_record("B2 potentiostatic, radial", f"c̄, σ_r(0), σ_θ(R), σ_h(R) at τ = "
+                            f"{tau} (rel.)", verification_record.relative(got, expected, 0.05),
+                            1e-3)
 
 
-def test_b2_octant(tmp_path):
+def test_b2_octant(tmp_path, verification_record):
     """3-D octant, h = R/10, P2, τ ≥ 0.05: surface hoop stress to 1 % (physics.md); the centre
     value to 2 % (a point value at r = 0, less accurate than averages: physics.md part 3)."""
     case, _ = run("verification/b2_potentiostatic.yaml", tmp_path,
@@ -47,4 +50,7 @@ def test_b2_octant(tmp_path):
     for tau in (0.05, 0.10):
         rows = probe_at(tmp_path, tau * T0)
         assert_close(rows["sigma_tt_Pa"][2] / s_p, TABLE[tau][2], 1e-2, 0.05, f"σ_θ(R), τ = {tau}")
+        verification_record("B2 potentiostatic, 3-D octant h = R/10", f"σ_θ(R) at τ = {tau} "
+                            "(rel.)", verification_record.relative(
+                                rows["sigma_tt_Pa"][2] / s_p, TABLE[tau][2], 0.05), 1e-2)
         assert_close(rows["sigma_rr_Pa"][0] / s_p, TABLE[tau][1], 2e-2, 0.05, f"σ_r(0), τ = {tau}")

@@ -26,7 +26,7 @@ TABLE = {
 
 @pytest.mark.parallel
 @pytest.mark.parametrize("beta_c", sorted(TABLE))
-def test_b3_radial(tmp_path, beta_c):
+def test_b3_radial(tmp_path, beta_c, verification_record):
     base = load_case(CASES / "verification/b3_two_way.yaml")
     m, R = base.materials["active"], base.geometry.radius
     c_star = base.protocol.steps[0].c_rate * m.c_max * R**2 / (3 * 3600 * m.D)
@@ -42,9 +42,12 @@ def test_b3_radial(tmp_path, beta_c):
                rows["sigma_rr_Pa"][0] / s_g, rows["sigma_tt_Pa"][2] / s_g,
                rows["sigma_h_Pa"][2] / s_g)
         assert_close(got, expected, 1e-3, 0.03, f"β_c = {beta_c}, τ = {tau}")
+        verification_record(f"B3 two-way, radial, β_c = {beta_c}", f"c(R), c(0), σ_r(0), "
+                            f"σ_θ(R), σ_h(R) at τ = {tau} (rel.)",
+                            verification_record.relative(got, expected, 0.03), 1e-3)
 
 
-def test_b3_octant(tmp_path):
+def test_b3_octant(tmp_path, verification_record):
     """3-D octant, h = R/10, P2, β_c = 1 (strongest coupling of the table): 2 % at τ = 0.1, 0.2."""
     base = load_case(CASES / "verification/b3_two_way.yaml")
     m, R = base.materials["active"], base.geometry.radius
@@ -65,3 +68,7 @@ def test_b3_octant(tmp_path):
                rows["sigma_tt_Pa"][2] / s_g)
         expected = TABLE[1.0][tau]
         assert_close(got, (expected[0], expected[2], expected[3]), 2e-2, 0.03, f"τ = {tau}")
+        verification_record("B3 two-way, 3-D octant h = R/10, β_c = 1",
+                            f"c(R), σ_r(0), σ_θ(R) at τ = {tau} (rel.)",
+                            verification_record.relative(
+                                got, (expected[0], expected[2], expected[3]), 0.03), 2e-2)

@@ -25,7 +25,7 @@ def swell_by(case, delta_theta):
 @pytest.mark.parametrize("dimension, symmetry", [
     ("radial", "octant"), ("axisymmetric", "octant"), ("axisymmetric", "full"),
     ("3d", "octant"), ("3d", "full")])
-def test_b4_free_swelling(dimension, symmetry):
+def test_b4_free_swelling(dimension, symmetry, verification_record):
     case = load_case(CASES / "verification/b1_galvanostatic.yaml",
                      [f"geometry.dimension={dimension}", f"geometry.symmetry={symmetry}",
                       "geometry.mesh.size=250 nm", "physics.stress_coupling=two_way"])
@@ -35,6 +35,10 @@ def test_b4_free_swelling(dimension, symmetry):
     stress_scale = m.E
     for name in ("von_mises", "sigma_h", "sigma_rr", "sigma_tt"):
         assert global_max(np.abs(obs.fields[name].x.array)) <= 1e-8 * stress_scale, name
+    verification_record(f"B4 free swelling, small strain, {dimension} {symmetry}",
+                        "max |σ| / E (von Mises, σ_h, σ_rr, σ_θθ)",
+                        max(global_max(np.abs(obs.fields[name].x.array)) for name in
+                            ("von_mises", "sigma_h", "sigma_rr", "sigma_tt")) / stress_scale, 1e-8)
     # u_r = (βΔθ/3) r everywhere: compare on the surface (largest) and the centre
     expected = m.expansion * delta / 3 * case.geometry.radius
     assert global_max(obs.fields["u_r"].x.array) == pytest.approx(expected, rel=1e-8)
@@ -49,7 +53,7 @@ def test_b4_free_swelling(dimension, symmetry):
     ("[x0, x1, y0, z0]", {"xx": -300e6, "yy": 0.0, "zz": 0.0}),                 # −Eε*
     ("[x0, x1, y0, y1, z0]", {"xx": -E * EPS_STAR / 0.7, "yy": -E * EPS_STAR / 0.7, "zz": 0.0}),
 ])
-def test_b5_constrained_cube(rollers, expected):
+def test_b5_constrained_cube(rollers, expected, verification_record):
     case = load_case(CASES / "verification/b5_constrained_box.yaml", [f"geometry.rollers={rollers}"])
     model, _ = swell_by(case, 3 * EPS_STAR / case.materials["active"].expansion)
     V = fem.functionspace(model.mesh, ("DG", 1))
@@ -61,6 +65,8 @@ def test_b5_constrained_cube(rollers, expected):
         f.interpolate(fem.Expression(E * sigma[i, i], V.element.interpolation_points))
         err = global_max(np.abs(f.x.array - value))
         assert err <= 1e-8 * E, (key, err)
+        verification_record("B5 constrained cube, small strain", f"σ_{key} − closed form, in "
+                            f"units of E (rollers {rollers})", err / E, 1e-8)
     # free strains: uniaxial ε_yy = (1+ν)ε*, biaxial ε_zz = ε*(1+ν)/(1−ν)
     eps = model.eps
     free = {"[x0, x1, y0, z0]": (1, 1.3 * EPS_STAR),

@@ -90,18 +90,25 @@ def _cells_at(m, points):
 
 
 @pytest.mark.parametrize("nu", sorted(B6C))
-def test_b6c_compressible_shell(nu):
+def test_b6c_compressible_shell(nu, verification_record):
     for lam_a, expected in B6C[nu].items():
         ramp = np.linspace(1, lam_a, 6)[1:]
         (s_rr, s_tt_a, s_tt_b, lam_b), G = shell(nu, ramp)
         got = (s_rr / G, s_tt_a / G, s_tt_b / G, lam_b)
         assert got == pytest.approx(expected, rel=2e-4, abs=2e-6), (nu, lam_a)
+        verification_record(f"B6c finite-strain shell on an expanding core, ν = {nu}",
+                            f"σ_rr(a), σ_θθ(a), σ_θθ(b) / μ and λ_b at λ_a = {lam_a} (rel.)",
+                            verification_record.relative(got, expected, 1e-2), 2e-4)
 
 
 @pytest.mark.parametrize("lam_a", [1.1, 1.5326])
-def test_b6b_nearly_incompressible_shell(lam_a):
+def test_b6b_nearly_incompressible_shell(lam_a, verification_record):
     (s_rr, s_tt_a, s_tt_b, lam_b), G = shell(0.499, np.linspace(1, lam_a, 11)[1:])
     P, tt_a, tt_b, lb = incompressible(lam_a)
     assert (-s_rr / G, s_tt_a / G, s_tt_b / G) == pytest.approx((P, tt_a, tt_b), rel=3e-3)
+    verification_record("B6b ν = 0.499 shell vs incompressible closed form",
+                        f"−σ_rr(a), σ_θθ(a), σ_θθ(b) / μ at λ_a = {lam_a} (rel.)",
+                        verification_record.relative((-s_rr / G, s_tt_a / G, s_tt_b / G),
+                                                     (P, tt_a, tt_b)), 3e-3)
     assert lam_b == pytest.approx(lb, rel=1e-4)
 

@@ -17,7 +17,7 @@ SIGMA_Y, E = 0.1e9, 100e9
 
 
 @pytest.mark.parametrize("lam_a", [1.05, 1.2])
-def test_b7_plastic_shell(lam_a):
+def test_b7_plastic_shell(lam_a, verification_record):
     (s_rr_a, _, s_tt_b, lam_b), _, model = shell(
         0.3, np.linspace(1, lam_a, 21)[1:], "physics.plasticity=viscoplastic",
         f"materials.active.E={E}", f"materials.active.yield_stress={SIGMA_Y}",
@@ -36,5 +36,9 @@ def test_b7_plastic_shell(lam_a):
     scale = E / SIGMA_Y
     assert np.allclose(values["rr"] * scale, -2 * np.log(b / r), atol=1e-2)
     assert np.allclose(values["tt"] * scale, 1 - 2 * np.log(b / r), atol=1e-2)
+    verification_record("B7 viscoplastic shell on a rigid core, E/σ_Y = 1000",
+                        f"σ_rr, σ_θθ per cell, λ_a = {lam_a} (units of σ_Y)",
+                        max(np.abs(values["rr"] * scale + 2 * np.log(b / r)).max(),
+                            np.abs(values["tt"] * scale - 1 + 2 * np.log(b / r)).max()), 1e-2)
     assert s_tt_b / SIGMA_Y == pytest.approx(1.0, abs=1e-2)  # tensile hoop stress +σ_Y at b
     assert -s_rr_a / SIGMA_Y == pytest.approx(2 * np.log(b / lam_a), rel=1e-2)  # core pressure

@@ -44,7 +44,7 @@ def at1_bar(strain, E, Gc, length):
 
 
 @pytest.mark.parallel
-def test_b8a_at2_homogeneous_bar_table():
+def test_b8a_at2_homogeneous_bar_table(verification_record):
     strain = np.array([0.2, 0.5, 1 / np.sqrt(3), 1.0, 2.0])
     table = np.array([[0.038462, 0.184911], [0.2, 0.32], [0.25, 0.324760], [0.5, 0.25],
                       [0.8, 0.08]])
@@ -52,6 +52,9 @@ def test_b8a_at2_homogeneous_bar_table():
     closed = strain**2 / (1 + strain**2)
     assert np.abs(d - closed).max() < 1e-6
     assert np.abs(sigma - (1 - closed) ** 2 * strain).max() < 1e-6
+    verification_record("B8a AT2 homogeneous bar (E = G_c = l = 1)", "d and σ vs closed form "
+                        "(abs.)", max(np.abs(d - closed).max(),
+                                      np.abs(sigma - (1 - closed) ** 2 * strain).max()), 1e-6)
     assert np.abs(d - table[:, 0]).max() < 1e-6  # the table's 6 decimals
     assert np.abs(sigma - table[:, 1]).max() < 1e-6
     assert sigma[2] == pytest.approx(3 * np.sqrt(3) / 16, abs=1e-6)  # the peak
@@ -102,7 +105,7 @@ def crack_profile(model: str, L: float, length: float, n: int):
 
 @pytest.mark.parallel
 @pytest.mark.parametrize("model", ["AT2", "AT1"])
-def test_b8b_crack_profile_and_surface_energy(model):
+def test_b8b_crack_profile_and_surface_energy(model, verification_record):
     length = 1.0
     if model == "AT2":
         L, n = 2.0, 20  # h = l/10
@@ -114,6 +117,8 @@ def test_b8b_crack_profile_and_surface_energy(model):
         exact, area_exact = np.where(x < 2 * length, (1 - x / (2 * length)) ** 2, 0.0), 0.5
     error = COMM.allreduce(np.abs(d - exact).max(), op=MPI.MAX)
     assert error < 0.01
+    verification_record(f"B8b {model} crack profile (h = l/{n // int(L)})",
+                        "crack surface Γ vs closed form (rel.)", abs(area / area_exact - 1), 0.01)
     assert area == pytest.approx(area_exact, rel=0.01)
 
 
