@@ -32,7 +32,7 @@ def mesh_report(domain: Domain) -> dict:
     measure = _Measures(domain)
     regions = {}
     for name, value in domain.regions.items():
-        volume, wetted = measure(value)
+        volume, wetted = measure(name)
         regions[name] = {**_quality_stats(comm, quality[roles == value]),
                          "volume": volume, "wetted_area": wetted}
     volume = sum(r["volume"] for r in regions.values())
@@ -103,7 +103,8 @@ def _quality_stats(comm: MPI.Comm, q: np.ndarray) -> dict:
 
 
 class _Measures:
-    """Body volume and wetted area of one region: body_factor x ∫ weight χ_region (dx | ds)."""
+    """Body volume and wetted area of one region: body_factor x ∫ weight χ_region (dx | ds), and
+    for the active region the wetted interfaces (dS)."""
 
     def __init__(self, domain: Domain):
         mesh = domain.mesh
@@ -113,15 +114,26 @@ class _Measures:
         weight = {"radial": x[0] ** 2, "axisymmetric": x[0], "3d": 1.0}[domain.dimension]
         self.volume = dolfinx.fem.form(weight * self.chi * ufl.dx(domain=mesh))
         ds = ufl.Measure("ds", domain=mesh, subdomain_data=domain.facet_tags)
-        wetted = tuple(int(v) for v in domain.wetted)
-        self.wetted = dolfinx.fem.form(weight * self.chi * ds(wetted)) if wetted else None
+        dS = ufl.Measure("dS", domain=mesh, subdomain_data=domain.facet_tags)
+        names = {v: k for k, v in domain.facet_ids.items()}
+        inside = tuple(int(v) for v in domain.wetted if names.get(v, "").startswith("interface:"))
+        outside = tuple(int(v) for v in domain.wetted if v not in inside)
+        self.wetted = dolfinx.fem.form(weight * self.chi * ds(outside)) if outside else None
+        # a wetted interface (under a meshed SEI) lets the species into the active material:
+        # its area counts for the active region
+        w = weight if isinstance(weight, float) else weight("+")
+        self.wetted_inside = dolfinx.fem.form(w * (self.chi("+") + self.chi("-")) * dS(inside)) \
+            if inside else None
 
-    def __call__(self, value: int) -> tuple[float, float]:
-        cells = self.domain.cell_tags.find(value)
+    def __call__(self, role: str) -> tuple[float, float]:
+        cells = self.domain.cell_tags.find(self.domain.regions[role])
         self.chi.x.array[:] = 0.0
         self.chi.x.array[self.chi.function_space.dofmap.list[cells, 0]] = 1.0
         self.chi.x.scatter_forward()
-        return self._integral(self.volume), self._integral(self.wetted)
+        wetted = self._integral(self.wetted)
+        if role == "active":
+            wetted += self._integral(self.wetted_inside)
+        return self._integral(self.volume), wetted
 
     def _integral(self, form) -> float:
         if form is None:
