@@ -6,10 +6,12 @@
   mobility), GMRES converges in a few iterations, and the costly factorisation is done rarely.
   A failed linear solve is retried with a fresh factorisation at every Newton iteration
   (``exact_newton``), and a failed step discards the factors (``refresh``);
-* ``iterative``: Newton + GMRES preconditioned by a multiplicative field split over
-  (u | θ | μ_x [| F_p | ε̄_p]): GAMG with the rigid-body near-nullspace on u (elasticity), GAMG
-  on θ (a diffusion operator), Jacobi on μ_x (a mass matrix) and on the per-cell plastic
-  unknowns.
+* ``iterative``: Newton (inexact: GMRES to rtol 1e-6) preconditioned by a symmetric
+  multiplicative field split over (u | θ | μ_x [| F_p | ε̄_p]): GAMG with the rigid-body
+  near-nullspace and the displacement's block size on u (elasticity), GAMG on θ (a diffusion
+  operator), Jacobi on μ_x (a mass matrix) and on the per-cell plastic unknowns. The symmetric
+  sweep and the block size cut the Krylov iterations about sixfold against a plain
+  multiplicative split with scalar GAMG (measured at 29k unknowns: 966 → 155).
 
 The case's ``solver.petsc`` block and options after ``--`` on the command line are applied on
 top (later ones win). Options are kept in PETSc's database under the problem's prefix, so the
@@ -29,8 +31,8 @@ DIRECT = {"ksp_type": "gmres", "ksp_rtol": 1e-10, "ksp_atol": 1e-14, "ksp_max_it
           "pc_type": "lu", "pc_factor_mat_solver_type": "mumps",
           "snes_lag_preconditioner": LU_LAG, "snes_lag_preconditioner_persists": True}
 ITERATIVE = {
-    "ksp_type": "gmres", "ksp_gmres_restart": 200, "ksp_rtol": 1e-10, "ksp_atol": 1e-14,
-    "ksp_max_it": 1000, "pc_type": "fieldsplit", "pc_fieldsplit_type": "multiplicative",
+    "ksp_type": "gmres", "ksp_gmres_restart": 200, "ksp_rtol": 1e-6, "ksp_atol": 1e-14,
+    "ksp_max_it": 1000, "pc_type": "fieldsplit", "pc_fieldsplit_type": "symmetric_multiplicative",
     "fieldsplit_u_ksp_type": "preonly", "fieldsplit_u_pc_type": "gamg",
     "fieldsplit_theta_ksp_type": "preonly", "fieldsplit_theta_pc_type": "gamg",
     "fieldsplit_mu_ksp_type": "preonly", "fieldsplit_mu_pc_type": "jacobi",
@@ -71,6 +73,7 @@ def configure(snes, prefix: str, options: dict, W, preset: str,
         pc = snes.getKSP().getPC()
         pc.setType("fieldsplit")
         sets = [_index_set(W, subs) for subs in fields.values()]
+        sets[0].setBlockSize(W.sub(fields["u"][0]).collapse()[0].dofmap.index_map_bs)
         sets[0].compose("nearnullspace", rigid_body_modes(W, fields["u"]))
         pc.setFieldSplitIS(*zip(fields, sets))
     snes.setFromOptions()
