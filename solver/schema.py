@@ -781,12 +781,20 @@ class Electrochemistry(_Model):
 
 class SeiGrowth(_Model):
     """SEI on the wetted surface as a surface state (physics.md 1d (iv), (v)): it grows by the
-    solvent-diffusion law, cracks when the surface stretches beyond (1 + ε_c)² of the area it
-    conforms to, and new SEI forms at once on the fresh (cracked) surface. The species it takes
-    leave the particle through the surface. Defaults: PyBaMM's example set (physics.md 2.5)."""
+    solvent-diffusion or the reaction-limited law, cracks when the surface stretches beyond
+    (1 + ε_c)² of the area it conforms to, and new SEI forms at once on the fresh (cracked)
+    surface. The species it takes leave the particle through the surface. Defaults: PyBaMM's
+    example set (physics.md 2.5)."""
 
-    model: Literal["solvent_diffusion"] = Field(
-        "solvent_diffusion", description="growth law: L² = L_0² + (2 V̄ D_sol c_sol / z) t")
+    model: Literal["solvent_diffusion", "reaction"] = Field(
+        "solvent_diffusion", description="growth law: solvent_diffusion dL/dt = V̄ D_sol c_sol "
+        "/(z L) (L² = L_0² + 2 V̄ D_sol c_sol t / z); reaction dL/dt = V̄ i_0,SEI "
+        "exp(−α F (V − U_SEI)/(R_g T))/(z F) at the electrode potential V (needs an ocv)")
+    exchange_current: Quantity("current density", ge=0) = Field(
+        1.5e-7, description="i_0,SEI of the reaction-limited law (PyBaMM)")
+    transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="α_SEI (reaction law)")
+    equilibrium_potential: Quantity("voltage") = Field(
+        0.4, description="U_SEI vs the metal (reaction law; PyBaMM's 0.4 V vs Li)")
     molar_volume: Quantity("molar volume", gt=0) = Field(9.585e-5, description="V̄_SEI")
     species_per_unit: float = Field(2.0, gt=0, description="z, Li/Na per SEI formula unit")
     solvent_diffusivity: Quantity("diffusivity", ge=0) = Field(2.5e-22, description="D_sol")
@@ -1098,6 +1106,9 @@ class Case(_Model):
                 fail(f"plasticity: viscoplastic needs {', '.join(missing)} in the active "
                      "material", key="materials.active")
         growth = self.physics.sei_growth
+        if growth is not None and growth.model == "reaction" and active.ocv is None:
+            fail("the reaction-limited SEI law grows with the electrode potential, which needs "
+                 "an ocv in the active material, e.g. from: Sn-Na", key="physics.sei_growth.model")
         meshed = getattr(self.geometry, "sei", None)
         if growth is not None and meshed is not None \
                 and "initial_thickness" not in growth.model_fields_set:

@@ -125,7 +125,10 @@ class TimeLoop:
         self._resume = None  # checkpoint state to continue from (restart)
         # the SEI on the wetted surface (physics.sei_growth) and the species it took (mol)
         spec = case.physics.sei_growth
-        self.sei = None if spec is None else SurfaceSei(spec, observables.surface_area())
+        self.sei = None
+        if spec is not None:
+            self.sei = SurfaceSei(spec, observables.surface_area(), case.temperature)
+            self.sei.set_potential(0.0, self.voltage)
         self.damage = observables.damage_fractions()  # cracked fractions, per accepted increment
         self.inventory_lost, self._sei_moles, self._cycle_lost_from = 0.0, 0.0, 0.0
         area0 = observables.wetted_area * S.length**2 * model.domain.body_factor
@@ -306,6 +309,7 @@ class TimeLoop:
                 self.sei.expose(self.t, self.obs.surface_area(), cracked)
             if "interface_delaminated_area_fraction" in self.damage:  # and on delaminated faces
                 self.sei.open_surface(self.t, self.obs.delaminated_area())
+            self.sei.set_potential(self.t, voltage)
         self.current = phase.sign * self.protocol.c_rate(phase.current) * self.one_c_A \
             if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt \
             + sei_current

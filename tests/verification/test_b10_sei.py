@@ -117,3 +117,24 @@ def test_sei_fracture_opens_the_surface_and_costs_coulombic_efficiency(tmp_path)
     free = (1 + beta) / (1 + beta * theta0)
     assert area0 * swell[onset] ** (2 / 3) <= opened <= area0 * free ** (2 / 3)
     assert cycle["coulombic_efficiency"][0] < 1
+
+
+def test_reaction_limited_growth_at_constant_and_stepped_potential():
+    """Reaction law: dL/dt = V̄ i_0 exp(−αF(V − U_SEI)/(R_g T))/(z F), linear in time at a
+    fixed potential; a patch born later grows by the same amount from its birth on; a potential
+    step changes the rate from then on (PyBaMM's i_0 = 1.5e-7 A/m², U_SEI = 0.4 V)."""
+    spec = SeiGrowth(model="reaction", solvent_diffusivity=0, fresh_thickness=1e-9)
+    T, F, R = 298.15, 96485.33212, 8.314462618
+    sei = SurfaceSei(spec, area0=1.0, temperature=T)
+
+    def rate(V):
+        return spec.molar_volume * spec.exchange_current * math.exp(
+            -spec.transfer_coefficient * F * (V - spec.equilibrium_potential) / (R * T)) \
+            / (spec.species_per_unit * F)
+    sei.set_potential(0.0, 0.1)
+    sei.expose(DAY, area=1.0, cracked=0.5)  # a fresh patch born after a day
+    sei.set_potential(2 * DAY, 0.05)
+    L = sei.thickness(3 * DAY)
+    grown = rate(0.1) * 2 * DAY + rate(0.05) * DAY
+    assert L[0] == pytest.approx(spec.initial_thickness + grown, rel=1e-12)
+    assert L[1] == pytest.approx(1e-9 + grown - rate(0.1) * DAY, rel=1e-12)
