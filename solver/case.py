@@ -95,7 +95,7 @@ def read_yaml(path: Path, what: str, keys: str) -> tuple[dict[str, Any], dict[Pa
     return data, lines
 
 
-def _dotted(path: Path_) -> str:
+def dotted(path: Path_) -> str:
     return ".".join(map(str, path)) or "(top level)"
 
 
@@ -107,7 +107,7 @@ def _line_map(node: yaml.Node | None, at: Path_, out: dict[Path_, int], file: Pa
                 continue
             sub = (*at, key.value)
             if sub in out:
-                raise CaseError(f"{file}: duplicate key {key.value!r} at {_dotted(sub)} (lines "
+                raise CaseError(f"{file}: duplicate key {key.value!r} at {dotted(sub)} (lines "
                                 f"{out[sub]} and {key.start_mark.line + 1}); keep one of them")
             out[sub] = key.start_mark.line + 1
             _line_map(value, sub, out, file)
@@ -133,13 +133,13 @@ def _apply_override(data: dict[str, Any], text: str) -> Path_:
     for i, part in enumerate(parts):
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise CaseError(f"--set {text!r}: {_dotted(tuple(walked))} is a list of "
+                raise CaseError(f"--set {text!r}: {dotted(tuple(walked))} is a list of "
                                 f"{len(node)} items; {part!r} is not an index of it")
             k: str | int = int(part)
         elif isinstance(node, dict):
             k = part
         else:
-            raise CaseError(f"--set {text!r}: {_dotted(tuple(walked))} is a value "
+            raise CaseError(f"--set {text!r}: {dotted(tuple(walked))} is a value "
                             f"({node!r}), not a mapping or list")
         walked.append(k)
         if i == len(parts) - 1:
@@ -163,15 +163,15 @@ def _report(err: ValidationError, file: Path, data: dict[str, Any], lines: dict[
         valid = []
         if e["type"] in ("extra_forbidden", "unknown_key"):
             valid = ctx.get("valid") or _valid_keys(path[:-1], data)
-        errors.append((e, path, valid, _suggest(str(path[-1]), valid) if valid else None))
+        errors.append((e, path, valid, suggest_key(str(path[-1]), valid) if valid else None))
     misspelt = {(*path[:-1], hint) for _, path, _, hint in errors if hint}
     problems: list[str] = []
     for e, path, valid, hint in errors:
-        where = _where(path, lines, overridden)
-        at = f"{_dotted(path)} ({where})" if where else _dotted(path)
+        where = key_location(path, lines, overridden)
+        at = f"{dotted(path)} ({where})" if where else dotted(path)
         kind = e["type"]
         if valid:
-            text = _unknown(str(path[-1]), at, valid, hint)
+            text = unknown_key(str(path[-1]), at, valid, hint)
         elif kind == "missing" and path in misspelt:
             continue
         elif kind == "missing":
@@ -179,10 +179,10 @@ def _report(err: ValidationError, file: Path, data: dict[str, Any], lines: dict[
         elif kind in _OWN_ERRORS:
             text = f"{at}: {e['msg']}"
         elif kind == "literal_error":
-            text = f"{at}: {_show(e['input'])} is not allowed; allowed: {ctx['expected']}"
+            text = f"{at}: {show_value(e['input'])} is not allowed; allowed: {ctx['expected']}"
         else:
             rule = e["msg"].replace("Input should be", "must be")
-            text = f"{at}: given {_show(e['input'])}; {rule}"
+            text = f"{at}: given {show_value(e['input'])}; {rule}"
         if text not in problems:
             problems.append(text)
     return join_problems(file, problems)
@@ -196,24 +196,24 @@ def join_problems(file: Path, problems: Sequence[str]) -> str:
         f"({i}) {p}." for i, p in enumerate(problems, 1))
 
 
-def _suggest(key: str, valid: Sequence[str]) -> str | None:
+def suggest_key(key: str, valid: Sequence[str]) -> str | None:
     """The valid key nearest to `key` (case-insensitive), if any is close."""
     lower = {v.lower(): v for v in valid}
     close = difflib.get_close_matches(key.lower(), list(lower), n=1, cutoff=0.6)
     return lower[close[0]] if close else None
 
 
-def _unknown(key: str, at: str, valid: Sequence[str], hint: str | None) -> str:
+def unknown_key(key: str, at: str, valid: Sequence[str], hint: str | None) -> str:
     mean = f"; did you mean {hint!r}?" if hint else ";"
     return f"unknown key {key!r} at {at}{mean} valid keys: {', '.join(valid)}"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _where(path: Path_, lines: dict[Path_, int], overridden: set[Path_]) -> str | None:
+def key_location(path: Path_, lines: dict[Path_, int], overridden: set[Path_]) -> str | None:
     """'line N' of the key (or of its nearest present parent), 'from --set', or None."""
     for n in range(len(path), 0, -1):
         if path[:n] in overridden:

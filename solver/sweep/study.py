@@ -19,9 +19,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 from pydantic import ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from solver.case import Case, CaseError, join_problems, load_case, read_yaml
 # the case file's message pieces, so both files report alike
-from solver.case import _dotted, _show, _suggest, _unknown, _where
+from solver.case import (Case, CaseError, dotted, join_problems, key_location, load_case,
+                         read_yaml, show_value, suggest_key, unknown_key)
 from solver.schema import NAME_PATTERN
 from solver.units import parse_c_rate, ureg
 
@@ -219,7 +219,7 @@ def load_study(path: str | Path) -> Study:
         raise CaseError(_report(err, path, lines)) from None
     base = path.parent / spec.base
     if not base.is_file():
-        raise CaseError(f"{path}: base ({_where(('base',), lines, set())}): {base} does not "
+        raise CaseError(f"{path}: base ({key_location(('base',), lines, set())}): {base} does not "
                         "exist (the path is relative to the study file)")
     combinations = _combinations(spec, path, lines)
     names = _short_names(list(spec.parameters))
@@ -228,7 +228,7 @@ def load_study(path: str | Path) -> Study:
             load_case(base, [_override(parameter, combinations[0][j].given)])
         except CaseError as err:
             raise CaseError(f"{path}: parameters.{parameter} "
-                            f"({_where(('parameters', parameter), lines, set())}) does not fit "
+                            f"({key_location(('parameters', parameter), lines, set())}) does not fit "
                             f"the base case: {err}") from None
     width = len(str(len(combinations) - 1))
     cases, keys = [], set()
@@ -252,7 +252,7 @@ def load_study(path: str | Path) -> Study:
 def _combinations(spec: StudyFile, path: Path, lines: dict) -> list[list[Value]]:
     """The values of every case, in the order of the parameters."""
     def fail(parameter: str, message: str) -> CaseError:
-        where = _where(("parameters", parameter), lines, set())
+        where = key_location(("parameters", parameter), lines, set())
         return CaseError(f"{path}: parameters.{parameter} ({where}): {message}")
 
     given = spec.parameters
@@ -261,7 +261,7 @@ def _combinations(spec: StudyFile, path: Path, lines: dict) -> list[list[Value]]
             if not isinstance(v, Bounds):
                 raise fail(p, "mode lhs samples intervals: give {min: ..., max: ...}")
         if spec.samples is None:
-            raise CaseError(f"{path}: mode lhs ({_where(('mode',), lines, set())}) needs "
+            raise CaseError(f"{path}: mode lhs ({key_location(('mode',), lines, set())}) needs "
                             "samples: N, the number of cases")
         return _latin_hypercube(list(given.values()), spec.samples, spec.seed)
     for p, v in given.items():
@@ -337,15 +337,15 @@ def _report(err: ValidationError, file: Path, lines: dict) -> str:
     """One paragraph on every problem, each with its key and line (a key missing because it
     is misspelt is reported once, as the misspelling)."""
     errors = [(e, _in_data(e["loc"])) for e in err.errors()]
-    misspelt = {(*path[:-1], _suggest(str(path[-1]), _valid_keys(path[:-1])))
+    misspelt = {(*path[:-1], suggest_key(str(path[-1]), _valid_keys(path[:-1])))
                 for e, path in errors if e["type"] == "extra_forbidden"}
     problems = []
     for e, path in errors:
-        where = _where(path, lines, set())
-        at = f"{_dotted(path)} ({where})" if where else _dotted(path)
+        where = key_location(path, lines, set())
+        at = f"{dotted(path)} ({where})" if where else dotted(path)
         if e["type"] == "extra_forbidden":
             valid = _valid_keys(path[:-1])
-            text = _unknown(str(path[-1]), at, valid, _suggest(str(path[-1]), valid))
+            text = unknown_key(str(path[-1]), at, valid, suggest_key(str(path[-1]), valid))
         elif e["type"] == "missing" and path in misspelt:
             continue
         elif e["type"] == "missing":
@@ -353,9 +353,9 @@ def _report(err: ValidationError, file: Path, lines: dict) -> str:
         elif e["type"] == "case":
             text = f"{at}: {e['msg']}"
         elif e["type"] == "literal_error":
-            text = f"{at}: {_show(e['input'])} is not allowed; allowed: {e['ctx']['expected']}"
+            text = f"{at}: {show_value(e['input'])} is not allowed; allowed: {e['ctx']['expected']}"
         else:
-            text = f"{at}: given {_show(e['input'])}; " + \
+            text = f"{at}: given {show_value(e['input'])}; " + \
                 e["msg"].replace("Input should be", "must be")
         if text not in problems:
             problems.append(text)
