@@ -50,6 +50,11 @@ class MeshSpec(_Model):
         None, description="element size; null = radius/20 (sphere) or max(size)/8 (box)")
     order: Literal[1, 2] = Field(2, description="polynomial degree of the displacement")
     sei_layers: int = Field(3, ge=2, description="elements through the SEI thickness, at least")
+    sei_size: Optional[PosLength] = Field(
+        None, description="sphere with sei (axisymmetric, 3d): tangential element size of the "
+        "SEI and of the particle surface (at most size); the SEI is then extruded radially from "
+        "the particle's surface triangulation in exactly sei_layers layers; null = isotropic SEI "
+        "elements of size min(size, thickness/sei_layers)")
 
 
 class SeiLayer(_Model):

@@ -1,6 +1,7 @@
-"""Particle meshes (ellipsoid, wire, core_shell, yolk_shell, film) against closed forms: region
-volumes, wetted and interface areas, facet names and places, boundary bookkeeping, pins;
-serial and mpirun -n 2, at the default element sizes."""
+"""Particle meshes (ellipsoid, wire, core_shell, yolk_shell, film, a sphere under an extruded
+SEI) against closed forms: region volumes, wetted and interface areas, facet names and places,
+boundary bookkeeping, pins; serial and mpirun -n 2, at the default element sizes (the SEI at
+coarse given ones)."""
 
 import math
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from mpi4py import MPI
 from scipy.special import ellipeinc, ellipkinc
 
 from meshes import Domain, build, quality
-from solver.schema import (CoreShellGeometry, EllipsoidGeometry, FilmGeometry, WireGeometry,
-                           YolkShellGeometry)
+from solver.schema import (CoreShellGeometry, EllipsoidGeometry, FilmGeometry, SphereGeometry,
+                           WireGeometry, YolkShellGeometry)
 
 pytestmark = pytest.mark.parallel
 
@@ -84,7 +85,7 @@ class Case:
     geometry: object
     volumes: dict  # role -> volume
     areas: dict  # facet name -> area (wetted names and interfaces at least)
-    wetted: dict  # wetted facet name -> role of the cells it bounds
+    wetted: dict  # wetted facet name -> role of the cells it bounds (exterior facets)
     where: dict  # facet name -> predicate on its vertices: all named facets, exactly
     rollers: dict = field(default_factory=dict)  # facet name -> axis
     clamped: tuple = ()
@@ -171,6 +172,33 @@ def _yolk_shell(dimension, symmetry):
         pin_groups=pins.get((dimension, symmetry), ()))
 
 
+SEI, SEI_SIZE, SEI_LAYERS = 10 * NM, 10 * NM, 2
+
+
+def sei_geometry(dimension, symmetry, sei_size=SEI_SIZE, layers=SEI_LAYERS, size=20 * NM):
+    return SphereGeometry(kind="sphere", radius=CORE, dimension=dimension, symmetry=symmetry,
+                          sei={"thickness": SEI},
+                          mesh={"size": size, "sei_layers": layers, "sei_size": sei_size})
+
+
+def _sei_particle(dimension, symmetry):
+    """A sphere under an SEI extruded in SEI_LAYERS layers of tangential size SEI_SIZE; the
+    species enter at the interface (wetted, interior)."""
+    outer = CORE + SEI
+    sym = symmetry_facets(dimension, symmetry)
+    where = {"surface": sphere(outer), "interface:active:sei": sphere(CORE)}
+    where.update({name: w for name, (w, _) in sym.items()})
+    pins = {("3d", "full"): ((0, 1, 2),), ("axisymmetric", "full"): ((0,),)}
+    return Case(
+        sei_geometry(dimension, symmetry),
+        volumes={"active": ball(CORE), "sei": ball(outer) - ball(CORE)},
+        areas={"surface": sphere_area(outer), "interface:active:sei": sphere_area(CORE)},
+        wetted={"interface:active:sei": "active"}, where=where,
+        rollers={name: axis for name, (_, axis) in sym.items()},
+        body_factor=_sphere_factor(dimension, symmetry),
+        pin_groups=pins.get((dimension, symmetry), ()))
+
+
 W, BASE, FILM, RADIUS = 200 * NM, 50 * NM, 50 * NM, 60 * NM
 
 
@@ -221,6 +249,8 @@ CASES = {
        for d in ("axisymmetric", "3d") for inlet in ("end", "side")},
     **{f"core_shell-{d[:3]}-{s}": (lambda d=d, s=s: _core_shell(d, s)) for d, s in SPHERICAL},
     **{f"yolk_shell-{d[:3]}-{s}": (lambda d=d, s=s: _yolk_shell(d, s)) for d, s in SPHERICAL},
+    **{f"sei_extruded-{d[:3]}-{s}": (lambda d=d, s=s: _sei_particle(d, s))
+       for d, s in SPHERICAL if d != "radial"},
     **{f"film-{d[:3]}-{shape}": (lambda d=d, shape=shape: _film(d, shape))
        for d in ("axisymmetric", "3d") for shape in ("film", "particle")},
 }
@@ -342,8 +372,10 @@ def test_areas(name):
         measured = facet_area(d, tag) if facet.startswith("interface:") else \
             boundary_area(d, [tag])
         assert measured == pytest.approx(expected, rel=TOL), facet
-    wetted = sum(case.areas[n] for n in case.wetted)
-    assert boundary_area(d, d.wetted) == pytest.approx(wetted, rel=TOL)
+    outside = [n for n in case.wetted if not n.startswith("interface:")]
+    if outside:
+        assert boundary_area(d, [d.facet_ids[n] for n in outside]) == pytest.approx(
+            sum(case.areas[n] for n in outside), rel=TOL)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -369,7 +401,7 @@ def test_facets_named_and_placed(name):
         else:
             assert np.all(on_boundary), facet
             tagged_exterior += facets.size
-        if facet in case.wetted:
+        if facet in case.wetted and not facet.startswith("interface:"):
             assert all(n == {d.regions[case.wetted[facet]]} for n in neighbours), facet
     n_owned = d.mesh.topology.index_map(d.tdim - 1).size_local
     assert gsum(tagged_exterior) == gsum(int(np.sum(outside < n_owned)))
@@ -412,7 +444,7 @@ def test_interior_facet_measure_agrees():
     """∫ w dS over the interfaces equals the facet-by-facet sum (in parallel too: the meshes
     are ghosted by shared facets)."""
     for name in ("core_shell-rad-full", "core_shell-axi-octant", "core_shell-3d-octant",
-                 "film-3d-particle"):
+                 "film-3d-particle", "sei_extruded-3d-octant"):
         _, d = built(name)
         dS = ufl.Measure("dS", domain=d.mesh, subdomain_data=d.facet_tags)
         w = weight(d) if d.dimension == "3d" else weight(d)("+")
@@ -445,12 +477,40 @@ def test_thin_shell_is_refined():
 
 
 def test_same_mesh_for_any_number_of_ranks():
-    for name in ("yolk_shell-axi-full", "film-3d-particle"):
+    for name in ("yolk_shell-axi-full", "film-3d-particle", "sei_extruded-3d-octant"):
         case, d = built(name)
         q_world, q_self = quality(d), quality(build(case.geometry, MPI.COMM_SELF))
         assert q_world["num_cells"] == q_self["num_cells"]
         assert q_world["num_vertices"] == q_self["num_vertices"]
         assert q_world["h_min"] == pytest.approx(q_self["h_min"], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if n.startswith("sei_extruded")])
+def test_sei_extruded_in_layers(name):
+    """The extruded SEI: its vertices on the n + 1 spheres R + kt/n, every cell spanning one
+    layer (radial extent t/n), tangentially of the size asked."""
+    _, d = built(name)
+    sei = d.cell_tags.find(d.regions["sei"])
+    sei = sei[sei < d.mesh.topology.index_map(d.tdim).size_local]
+    nodes = dolfinx.mesh.entities_to_geometry(d.mesh, d.tdim, sei)
+    r = np.linalg.norm(d.mesh.geometry.x[nodes], axis=2)
+    layer = SEI / SEI_LAYERS
+    k = (r - CORE) / layer
+    assert np.allclose(k, np.round(k), atol=1e-6) and k.min() > -1e-6
+    assert np.unique(np.concatenate(COMM.allgather(np.round(k).ravel()))).size == SEI_LAYERS + 1
+    assert np.all(np.ptp(r, axis=1) < layer * (1 + 1e-6))
+    h = d.mesh.h(d.tdim, sei)  # the longest edge: a prism's diagonal ≈ hypot(size, t/n)
+    assert COMM.allreduce(float(h.max(initial=0.0)), op=MPI.MAX) < 2 * math.hypot(SEI_SIZE,
+                                                                                 layer)
+
+
+def test_sei_extruded_is_coarse():
+    """The extruded SEI's tangential size is its own: far fewer cells than the isotropic SEI
+    of the same layers, whose elements are t/n in every direction."""
+    _, extruded = built("sei_extruded-3d-octant")
+    isotropic = build(sei_geometry("3d", "octant", sei_size=None), COMM)
+    assert quality(extruded)["num_cells"] < 0.4 * quality(isotropic)["num_cells"]
+    assert volume(isotropic, "sei") == pytest.approx(ball(CORE + SEI) - ball(CORE), rel=TOL)
 
 
 def test_bad_inputs():
