@@ -28,7 +28,7 @@ from solver.physics import (cohesive, electrochemistry, elasticity, fracture, hy
                             kinematics, plasticity, tables, transport)
 from solver import solvers
 from solver.case import CaseError
-from solver.regions import build_regions, dofs_outside, isolated_dofs
+from solver.regions import build_regions, isolated_dofs
 from solver.schema import FORMULA_UNITS
 
 DIVERGED_LINEAR_SOLVE = -3  # PETSc SNESConvergedReason
@@ -164,7 +164,7 @@ class Model:
                                             name="opening_max")
             self.cohesive_damage = self._cohesive_damage()
             self._opening_now = fem.Function(self.opening_max.function_space)
-            self._opening_form, self._facet_share = self._opening_forms()
+            self._opening_form, self._inverse_facet_area = self._opening_forms()
         self.plastic_strain = self.internal[1] if self.plastic else None
         self.eps = kinematics.strain(self.u, dim, x)
         F_def = kinematics.deformation_gradient(self.u, dim, x)
@@ -468,7 +468,8 @@ class Model:
 
     def _opening_forms(self):
         """The compiled form of ∫_Γ Δ_e q dS on the side-2 cells at cohesive interfaces (q in
-        DG0), and each cell's ∫_Γ q dS, so that their ratio is the cell's mean opening."""
+        DG0), and 1/∫_Γ q dS per cell (0 away from Γ): their product is the cell's mean
+        opening."""
         V = self.opening_max.function_space
         q = self._on_side(ufl.TestFunction(V), self.regions.detached)
         opening = cohesive.effective_opening(self._opening(ufl.split(self.w)),
@@ -477,16 +478,16 @@ class Model:
         tags = [tag for tag, _ in self.regions.sides.cohesive]
         area = fem.Function(V)
         _assemble_into(area, fem.form(sum((q * dS(t) for t in tags[1:]), q * dS(tags[0]))))
+        share = area.x.array
         return fem.form(sum((opening * q * dS(t) for t in tags[1:]), opening * q * dS(tags[0]))), \
-            area.x.array.copy()
+            np.divide(1.0, share, out=np.zeros_like(share), where=share > 0)
 
     def _record_opening(self) -> None:
         """opening_max ← max(opening_max, the mean opening of the accepted state)."""
         _assemble_into(self._opening_now, self._opening_form)
-        at = self._facet_share > 0
         now = self._opening_now.x.array
-        np.maximum(self.opening_max.x.array, np.where(at, now / np.where(at, self._facet_share, 1),
-                                                      0.0), out=self.opening_max.x.array)
+        now *= self._inverse_facet_area
+        np.maximum(self.opening_max.x.array, now, out=self.opening_max.x.array)
 
     def delaminated_area(self, total: bool = False) -> ufl.Form:
         """∫ w dS over the cohesive interfaces where they have fully opened (D(Δ_m) = 1, from
@@ -683,7 +684,10 @@ class Model:
                 V = W.sub(sub[name])
                 parts = [V] if self.dimension == "radial" else \
                     [V.sub(k) for k in range(self.mesh.geometry.dim)]
-                bcs += [fem.dirichletbc(0.0, dofs_outside(Vk, side), Vk) for Vk in parts]
+                for Vk in parts:
+                    Vc, to_parent = Vk.collapse()
+                    outside = np.asarray(to_parent).reshape(-1)[solvers.dofs_outside(Vc, side)]
+                    bcs.append(fem.dirichletbc(0.0, outside.astype(np.int32), Vk))
         if self.plastic:
             tdim = self.mesh.topology.dim
             imap = self.mesh.topology.index_map(tdim)

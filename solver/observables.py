@@ -99,11 +99,11 @@ class Observables:
             forms["sei_cracked_area_fraction"] = (fem.form(model.dA(cracked)), self.wetted_area)
         return forms
 
-    def delaminated_area(self) -> float:
-        """The fully opened area of the cohesive interfaces (m², whole body)."""
-        form, total = self._damage["interface_delaminated_area_fraction"]
-        S = self.model.scales
-        return self._sum(form) * S.length**2 * self.model.domain.body_factor
+    def cohesive_area(self) -> float:
+        """The area of the cohesive interfaces (m², whole body): times the delaminated fraction
+        of ``damage_fractions``, the opened area."""
+        _, total = self._damage["interface_delaminated_area_fraction"]
+        return total * self.model.scales.length**2 * self.model.domain.body_factor
 
     def damage_fractions(self) -> dict:
         """Cracked and delaminated fractions (empty without fracture or cohesive interfaces)."""

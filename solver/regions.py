@@ -99,13 +99,3 @@ def isolated_dofs(W, sub: int, transport) -> np.ndarray:
     b.scatter_forward()
     return to_parent[np.flatnonzero(b.array == 0)].astype(np.int32)
 
-
-def dofs_outside(sub, cells: np.ndarray) -> np.ndarray:
-    """Local dofs (in the parent space) of the scalar sub-space ``sub`` that belong to no cell of
-    ``cells`` (local cell indices) on any rank."""
-    V, to_parent = sub.collapse()
-    marker = fem.Function(V)
-    marker.x.array[fem.locate_dofs_topological(V, V.mesh.topology.dim, cells)] = 1.0
-    marker.x.scatter_reverse(InsertMode.add)
-    marker.x.scatter_forward()
-    return np.asarray(to_parent).reshape(-1)[np.flatnonzero(marker.x.array == 0)].astype(np.int32)

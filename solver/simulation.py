@@ -130,6 +130,7 @@ class TimeLoop:
             self.sei = SurfaceSei(spec, observables.surface_area(), case.temperature)
             self.sei.set_potential(0.0, self.voltage)
         self.damage = observables.damage_fractions()  # cracked fractions, per accepted increment
+        self._cohesive_area_m2 = observables.cohesive_area() if model.detached else 0.0
         self.inventory_lost, self._sei_moles, self._cycle_lost_from = 0.0, 0.0, 0.0
         area0 = observables.wetted_area * S.length**2 * model.domain.body_factor
         self._wetted_area_m2 = area0
@@ -307,8 +308,9 @@ class TimeLoop:
                 self.sei.stretch(self.t, self.obs.surface_area())
             else:  # the phase field cracks the meshed SEI: the film regrows where it opened
                 self.sei.expose(self.t, self.obs.surface_area(), cracked)
-            if "interface_delaminated_area_fraction" in self.damage:  # and on delaminated faces
-                self.sei.open_surface(self.t, self.obs.delaminated_area())
+            opened = self.damage.get("interface_delaminated_area_fraction")
+            if opened is not None:  # and on delaminated faces
+                self.sei.open_surface(self.t, opened * self._cohesive_area_m2)
             self.sei.set_potential(self.t, voltage)
         self.current = phase.sign * self.protocol.c_rate(phase.current) * self.one_c_A \
             if phase.current else FARADAY * self.body_moles * (soc_new - soc_before) / dt \

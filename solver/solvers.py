@@ -19,6 +19,7 @@ field-split sub-solvers created at set-up see them too.
 """
 
 import numpy as np
+from dolfinx import la
 from petsc4py import PETSc
 
 DIRECT_LIMIT = 200_000
@@ -83,6 +84,16 @@ def collapsed_dofs(W, i: int):
     """Collapsed sub-space i of W and the W-local index of each of its (unrolled) dofs."""
     V, parent = W.sub(i).collapse()
     return V, np.asarray(parent, dtype=np.int64).reshape(-1)
+
+
+def dofs_outside(V, cells: np.ndarray) -> np.ndarray:
+    """Local dofs of the scalar space V (not a sub-space) that belong to no cell of ``cells``
+    (local cell indices) on any rank."""
+    touched = la.vector(V.dofmap.index_map, 1)
+    touched.array[np.unique(V.dofmap.list[cells].reshape(-1))] = 1.0
+    touched.scatter_reverse(la.InsertMode.add)
+    touched.scatter_forward()
+    return np.flatnonzero(touched.array == 0).astype(np.int32)
 
 
 def refresh(snes, preset: str) -> None:

@@ -13,14 +13,14 @@ the mesh length unit; w is the measure weight (r², r or 1).
 import basix.ufl
 import numpy as np
 import ufl
-from dolfinx import fem, la, mesh as dmesh
+from dolfinx import fem, mesh as dmesh
 from dolfinx.fem.petsc import NonlinearProblem
 from mpi4py import MPI
 from ufl.algorithms import expand_indices
 from ufl.algorithms.apply_algebra_lowering import apply_algebra_lowering
 
 from solver.physics import hyperelasticity
-from solver.solvers import DIRECT_LIMIT
+from solver.solvers import DIRECT_LIMIT, dofs_outside
 
 MODELS = ("AT1", "AT2")
 SPLITS = ("none", "volumetric_deviatoric", "spectral")
@@ -249,21 +249,13 @@ class PhaseField:
         tags = dmesh.meshtags(self.mesh, self.mesh.topology.dim, cells,
                               np.full(len(cells), 1, dtype=np.int32))
         return body, body.reconstruct(subdomain_id=1, subdomain_data=tags), \
-            self._dofs_outside(cells)
+            dofs_outside(self.V, cells)
 
     def _allowed_cells(self, allowed) -> np.ndarray:
         """Owned cells where the DG0 indicator is 1."""
         n = self.mesh.topology.index_map(self.mesh.topology.dim).size_local
         dofs = allowed.function_space.dofmap.list[:n, 0]
         return np.flatnonzero(allowed.x.array[dofs] > 0.5).astype(np.int32)
-
-    def _dofs_outside(self, cells) -> np.ndarray:
-        """Local dofs of d that touch no allowed cell on any rank."""
-        touched = la.vector(self.V.dofmap.index_map, 1)
-        touched.array[np.unique(self.V.dofmap.list[cells].reshape(-1))] = 1.0
-        touched.scatter_reverse(la.InsertMode.add)
-        touched.scatter_forward()
-        return np.flatnonzero(touched.array == 0).astype(np.int32)
 
     def _dirichlet(self, fixed_zero, cracked) -> list:
         bcs = []
