@@ -71,8 +71,12 @@ def plot_sei_damage(s: dict, folder: Path) -> Path:
     took from the particle, against time (the panels whose columns have values)."""
     panels = []
     if np.isfinite(s["sei_thickness_mean_m"]).any():
-        panels.append(("mean SEI thickness (nm)", "SEI thickness",
-                       [(s["sei_thickness_mean_m"] * 1e9, None)]))
+        panels.append(("SEI thickness (nm)", "SEI thickness", [
+            (s["sei_thickness_mean_m"] * 1e9, "mean of all films"),
+            *[(s[k] * 1e9, label) for k, label in (
+                ("sei_thickness_min_m", "thinnest point (film formed last)"),
+                ("sei_thickness_max_m", "thickest point (film formed last)"))
+              if k in s and np.isfinite(s[k]).any()]]))
     fractions = [(s[k], label) for k, label in (
         ("sei_cracked_area_fraction", "SEI: cracked area fraction"),
         ("particle_damage_volume_fraction", "particle: damaged volume fraction"))

@@ -28,6 +28,7 @@ from solver.physics import (cohesive, electrochemistry, elasticity, fracture, hy
                             kinematics, plasticity, tables, transport)
 from solver import solvers
 from solver.case import CaseError
+from solver.sei import POINT_STATE
 from solver.regions import build_regions, isolated_dofs
 from solver.schema import FORMULA_UNITS
 
@@ -180,6 +181,12 @@ class Model:
         Model._count += 1
         tag = f"swellfem{Model._count}_"
         self.phase_field = self._phase_field(case.physics.fracture, tag + "damage_")
+        # the SEI at each vertex of the wetted surface (solver.sei: columns POINT_STATE), a P1
+        # function (rows laid out as every P1 space's dofs, the damage's too); kept for restarts
+        self.sei_state = None
+        if case.physics.sei_growth and self.ds_wetted is not None:
+            P1 = fem.functionspace(mesh, ("Lagrange", 1, (len(POINT_STATE),)))
+            self.sei_state = fem.Function(P1, name="sei_state")
         self.residual = self.weak_form(self.u, self.theta, self.mu_x, *self.internal)
         self.ocv = mat.ocv if self._wetted_is_primary() else None
         if self.ocv is not None:

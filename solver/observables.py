@@ -6,8 +6,10 @@ interpolates and assembles.
 
 import numpy as np
 import ufl
+import dolfinx.fem.petsc  # noqa: F401  (fem.petsc)
 from dolfinx import fem, geometry, mesh as dmesh
 from mpi4py import MPI
+from petsc4py import PETSc
 
 from solver.physics import elasticity, kinematics
 from solver.solvers import collapsed_dofs
@@ -63,6 +65,8 @@ class Observables:
         self._theta_form = fem.form(model.dV(moles * model.theta))
         self._area_form = fem.form(model.dA(model.surface_stretch)) \
             if model.case.physics.sei_growth and model.ds_wetted is not None else None
+        self.surface_points = self._surface_points(model) if self._area_form is not None \
+            else None
         self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = np.concatenate([collapsed_dofs(model.W, i)[1]
                                            for i in model.fields["theta"]])
@@ -98,6 +102,39 @@ class Observables:
         if "sei" in spec.regions and model.wetted_inside:
             forms["sei_cracked_area_fraction"] = (fem.form(model.dA(cracked)), self.wetted_area)
         return forms
+
+    def _surface_points(self, model) -> np.ndarray:
+        """This rank's vertices of the wetted surface (owned P1 rows with a share of it); sets
+        their lumped reference areas ``point_area0`` (m²) and the form of the deformed ones."""
+        Q = fem.functionspace(model.mesh, ("Lagrange", 1))
+        pf = model.phase_field
+        if pf is not None and not np.array_equal(pf.V.dofmap.list, Q.dofmap.list):
+            raise RuntimeError("the damage's P1 dofs are not laid out as the surface points'")
+        v = ufl.TestFunction(Q)
+        self._point_vector = fem.petsc.create_vector(Q)
+        self._point_area_form = fem.form(model.dA(v * model.surface_stretch))
+        self._to_m2 = model.scales.length**2 * model.domain.body_factor
+        reference = self._lumped(fem.form(model.dA(v)))
+        rows = np.flatnonzero(reference > 0)
+        self.point_area0 = reference[rows] * self._to_m2
+        return rows
+
+    def _lumped(self, form) -> np.ndarray:
+        """∫ φ_p (…) dA of every owned P1 row (non-dimensional)."""
+        b = self._point_vector
+        with b.localForm() as local:
+            local.set(0.0)
+        fem.petsc.assemble_vector(b, form)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD_VALUES, mode=PETSc.ScatterMode.REVERSE)
+        return b.array_r
+
+    def point_areas(self) -> np.ndarray:
+        """Deformed area of each of this rank's surface points (m²): ∫ φ_p J|F⁻ᵀN| dA_0."""
+        return self._lumped(self._point_area_form)[self.surface_points] * self._to_m2
+
+    def point_damage(self) -> np.ndarray:
+        """The phase field's damage at this rank's surface points."""
+        return self.model.phase_field.d.x.array[self.surface_points]
 
     def cohesive_area(self) -> float:
         """The area of the cohesive interfaces (m², whole body): times the delaminated fraction

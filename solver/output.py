@@ -21,6 +21,7 @@ from petsc4py import PETSc
 
 from solver.case import CaseError
 from solver.key_order import KeyOrder
+from solver.sei import POINT_STATE
 
 SUMMARY_COLUMNS = (
     "time_s", "step", "cycle", "increment", "current_A", "soc", "capacity_mAh_g", "voltage_V",
@@ -29,14 +30,14 @@ SUMMARY_COLUMNS = (
     "von_mises_max_Pa", "interface_von_mises_max_Pa", "interface_hydrostatic_max_Pa",
     "plastic_strain_max", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
     "particle_damage_volume_fraction", "interface_delaminated_area_fraction",
-    "sei_thickness_mean_m", "inventory_lost_mol", "newton_iterations", "ksp_iterations", "dt_s",
+    "sei_thickness_mean_m", "sei_thickness_min_m", "sei_thickness_max_m", "inventory_lost_mol", "newton_iterations", "ksp_iterations", "dt_s",
 )
 CYCLE_COLUMNS = (
     "cycle", "insertion_capacity_mAh_g", "extraction_capacity_mAh_g", "coulombic_efficiency",
     "inventory_lost_mol", "sei_cracked_area_fraction", "particle_damage_volume_fraction",
     "interface_delaminated_area_fraction",
 )
-CHECKPOINT_FORMAT = 2  # fields in key order (format 1: in the writing run's dof order)
+CHECKPOINT_FORMAT = 3  # fields in key order (1: in the writing run's dof order; 2: no SEI points)
 RESULT_NAMES = ("case.yaml", "run.json", "summary.csv", "cycles.csv", "fields.xdmf", "fields.h5",
                 "profiles", "checkpoint", "plots")
 
@@ -122,6 +123,8 @@ class Outputs:
             "J": (model.dilatation + 1 if model.finite else None, ()),
             "J_c": (model.swelling_jacobian if model.finite else None, ()),
             "damage": (None if model.phase_field is None else model.phase_field.d, ()),
+            "sei_thickness": (None if model.sei_state is None else
+                              model.sei_state[POINT_STATE.index("thickness")], ()),
         }
         out = []
         for name in names:
@@ -173,6 +176,8 @@ def state_functions(model) -> dict:
         functions.update(damage=model.phase_field.d_n, history=model.phase_field.H)
     if model.detached:  # the largest opening of the cohesive interfaces so far
         functions["opening"] = model.opening_max
+    if model.sei_state is not None:  # the SEI at each surface point
+        functions["sei"] = model.sei_state
     return functions
 
 
@@ -238,8 +243,9 @@ def read_checkpoint(directory: Path, functions: dict) -> dict:
     except (OSError, ValueError) as err:
         raise CaseError(f"no readable checkpoint in {directory}: {err}") from None
     if state.get("format") != CHECKPOINT_FORMAT:
-        raise CaseError(f"checkpoint {directory} was written by an older swellfem (fields in "
-                        "the order of its ranks); it cannot be restarted by this version")
+        raise CaseError(f"checkpoint {directory} was written by an older swellfem (format "
+                        f"{state.get('format', 1)}, this one reads {CHECKPOINT_FORMAT}); it "
+                        "cannot be restarted by this version")
     _check_same_mesh(directory, state, _mesh_size(functions))
     fields = Path(directory) / state["file"]
     if not fields.is_file():

@@ -38,7 +38,7 @@ PosTime = Quantity("time", gt=0)
 PosPressure = Quantity("pressure", gt=0)
 Face = Literal["x0", "x1", "y0", "y1", "z0", "z1"]
 FieldName = Literal["concentration", "displacement", "von_mises", "hydrostatic", "hoop", "J",
-                    "J_c", "plastic_strain", "damage"]
+                    "J_c", "plastic_strain", "damage", "sei_thickness"]
 NAME_PATTERN = r"^[A-Za-z0-9_.+-]+$"
 
 
@@ -1014,7 +1014,8 @@ class FieldOutput(_Model):
     names: list[FieldName] = Field(list(get_args(FieldName)), description="fields to write "
                                    "(J = det F and J_c exist only at finite strain, "
                                    "plastic_strain only with plasticity, damage only with "
-                                   "fracture: skipped otherwise)")
+                                   "fracture, sei_thickness only with sei_growth: skipped "
+                                   "otherwise)")
 
 
 class Probe(_Model):

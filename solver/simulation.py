@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from mpi4py import MPI
 
 from solver.errors import SolveFailed, Terminated
@@ -20,7 +21,7 @@ from solver.observables import Observables, RadialProbe
 from solver.output import Outputs, read_checkpoint, state_functions
 from solver.progress import Progress
 from solver.protocol import TOLERANCE, ActiveStep, Protocol, phases
-from solver.sei import SurfaceSei
+from solver.sei import POINT_STATE, SurfaceSei
 from solver.stepping import StepController
 
 MAX_EVENT_REFINEMENTS = 30
@@ -127,7 +128,8 @@ class TimeLoop:
         spec = case.physics.sei_growth
         self.sei = None
         if spec is not None:
-            self.sei = SurfaceSei(spec, observables.surface_area(), case.temperature)
+            self.sei = SurfaceSei(spec, observables.point_area0, case.temperature,
+                                  model.mesh.comm)
             self.sei.set_potential(0.0, self.voltage)
         self.damage = observables.damage_fractions()  # cracked fractions, per accepted increment
         self._cohesive_area_m2 = observables.cohesive_area() if model.detached else 0.0
@@ -152,7 +154,11 @@ class TimeLoop:
                "newton_iterations": its, "ksp_iterations": kits, "dt_s": dt}
         row.update(self.obs.extrema())
         if self.sei is not None:
+            here = self.sei.point_thickness(self.t)  # the film formed last at each point
+            comm = self.model.mesh.comm
             row.update(sei_thickness_mean_m=self.sei.mean_thickness(self.t),
+                       sei_thickness_min_m=comm.allreduce(here.min(initial=np.inf), op=MPI.MIN),
+                       sei_thickness_max_m=comm.allreduce(here.max(initial=0.0), op=MPI.MAX),
                        sei_cracked_area_fraction=self.sei.cracked_fraction(),
                        inventory_lost_mol=self.inventory_lost)
         row.update(self.damage)
@@ -160,12 +166,30 @@ class TimeLoop:
 
     def _fields_and_probes(self) -> None:
         if self._last_field_time != self.t:
+            self._store_sei()
             self.out.write_fields(self.t)
             self.out.write_probes(self.t)
             self._last_field_time = self.t
 
+    def _sei_table(self) -> np.ndarray:
+        """The rows of the model's sei_state function that are this rank's surface points
+        (a copy: write back with ``_store_sei``)."""
+        table = self.model.sei_state.x.array.reshape(-1, len(POINT_STATE))
+        return table[self.obs.surface_points]
+
+    def _store_sei(self) -> None:
+        """The SEI's points at the present time into sei_state (checkpoint, fields)."""
+        if self.sei is None:
+            return
+        table = self._sei_table()
+        self.sei.store(self.t, table)
+        state = self.model.sei_state
+        state.x.array.reshape(-1, len(POINT_STATE))[self.obs.surface_points] = table
+        state.x.scatter_forward()
+
     def checkpoint(self, active, done: bool) -> None:
         """Last accepted state and where the protocol stands (``done``: the phase is over)."""
+        self._store_sei()
         self.out.write_checkpoint({
             "time_s": self.t, "increment": self.increment, "soc": self.soc,
             "cycle": active.cycle if active else 0, "step": active.index if active else 0,
@@ -188,6 +212,7 @@ class TimeLoop:
         self._cycle_lost_from = state["cycle_lost_from"]
         if self.sei is not None and state["sei"] is not None:
             self.sei.restore(state["sei"])
+            self.sei.load(self._sei_table())
         if self._wetted_area_m2:
             self._update_film()
         self.ctrl.dt, self._previous_dt = state["dt_s"], state["previous_dt_s"]
@@ -303,11 +328,11 @@ class TimeLoop:
         if self.sei is not None:
             self.inventory_lost += self._sei_moles
             sei_current = FARADAY * self._sei_moles / dt
-            cracked = self.damage.get("sei_cracked_area_fraction")
-            if cracked is None:
-                self.sei.stretch(self.t, self.obs.surface_area())
+            if "sei_cracked_area_fraction" not in self.damage:
+                self.sei.stretch(self.t, self.obs.point_areas())
             else:  # the phase field cracks the meshed SEI: the film regrows where it opened
-                self.sei.expose(self.t, self.obs.surface_area(), cracked)
+                self.sei.expose(self.t, self.obs.point_areas(),
+                                self.obs.point_damage() >= self.case.physics.fracture.threshold)
             opened = self.damage.get("interface_delaminated_area_fraction")
             if opened is not None:  # and on delaminated faces
                 self.sei.open_surface(self.t, opened * self._cohesive_area_m2)

@@ -47,13 +47,14 @@ def test_results_directory(demo):
     assert np.isfinite(s["voltage_V"]).all() and (0 < s["voltage_V"]).all() \
         and (s["voltage_V"] < 2).all()
     for empty in ("interface_von_mises_max_Pa", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
-                  "particle_damage_volume_fraction", "sei_thickness_mean_m", "inventory_lost_mol"):
+                  "particle_damage_volume_fraction", "sei_thickness_mean_m", "sei_thickness_min_m",
+                  "sei_thickness_max_m", "inventory_lost_mol"):
         assert np.isnan(s[empty]).all(), empty  # does not apply: empty, not zero
     with h5py.File(out / "fields.h5") as f:
         assert "Mesh" in f and "Function" in f
         # every requested field the small-strain demo has (J, J_c are finite-strain fields)
-        assert set(f["Function"]) == set(case.output.fields.names) - {"J", "J_c", "plastic_strain",
-                                                                     "damage"}
+        assert set(f["Function"]) == set(case.output.fields.names) - {
+            "J", "J_c", "plastic_strain", "damage", "sei_thickness"}
     assert list(readers.cycles(out)) == list(CYCLE_COLUMNS)
 
 

@@ -2,7 +2,8 @@
 
 A 3-D octant of a viscoplastic Sn-Na particle on a coarse mesh (P2 displacement, P1 θ and μ_x,
 DG0 F_p and ε̄_p: every kind of unknown the checkpoint orders by the mesh's input cells) with a
-low yield stress, so that the plastic state is far from the identity. The time step is fixed
+low yield stress, so that the plastic state is far from the identity, and an SEI that cracks
+point by point (its state per surface vertex is checkpointed too). The time step is fixed
 (min = max), so a run's steps do not depend on Newton iteration counts: a run stopped anywhere
 and restarted, on any number of ranks, must end where the uninterrupted run ends to solver
 tolerance (BDF2: the checkpoint keeps the state before the last).
@@ -32,10 +33,12 @@ CASE = "sn_na_particle_finite.yaml"
 SETTINGS = ("geometry.mesh.size=125 nm", "output.probes=[]", "output.checkpoint_every=4",
             "materials.active.yield_stress=3 MPa",
             "protocol.steps=[{insert: {c_rate: 1}, until: {soc: 0.05}}]",
-            "solver.dt={initial: 6 s, min: 6 s, max: 6 s}", "solver.newton.max_it=25")
-INCREMENTS = 18  # of the whole run
+            "solver.dt={initial: 6 s, min: 6 s, max: 6 s}", "solver.newton.max_it=25",
+            "physics.sei_growth={critical_strain: 0.005}")
+INCREMENTS = 19  # of the whole run (the SEI takes part of the current: one more)
 COMPARED = ("time_s", "soc", "voltage_V", "von_mises_max_Pa", "hydrostatic_min_Pa",
-            "surface_hoop_max_Pa", "plastic_strain_max")
+            "surface_hoop_max_Pa", "plastic_strain_max", "inventory_lost_mol",
+            "sei_cracked_area_fraction", "sei_thickness_min_m", "sei_thickness_max_m")
 BIN = Path(sys.executable).parent
 
 

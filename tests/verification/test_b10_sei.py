@@ -67,18 +67,41 @@ def test_fresh_surface_and_coulombic_efficiency(tmp_path):
 
 
 def test_fracture_opened_surface_gets_fresh_sei_once():
-    """Cracking from the phase field (``expose``): only newly opened area gets a fresh patch;
-    z A h_new / V̄ mol per m² opened, whatever the order of the openings."""
+    """Cracking from the phase field (``expose``), point by point: an open point's area beyond
+    the largest it has had since it opened gets fresh film, z a h_new / V̄ mol per m², whatever
+    the order; the points that cracked restart their film at h_new, the others keep theirs."""
     spec = SeiGrowth(solvent_diffusivity=0, fresh_thickness=1e-9)
-    sei = SurfaceSei(spec, area0=1.0)
+    sei = SurfaceSei(spec, area0=np.full(4, 0.25))
     before = sei.content(0.0)
-    sei.expose(1.0, area=2.0, cracked=0.25)   # 0.5 m² opened
-    sei.expose(2.0, area=2.0, cracked=0.25)   # nothing new
-    sei.expose(3.0, area=1.5, cracked=0.5)    # 0.75 m² open now: 0.25 m² more
-    sei.expose(4.0, area=3.0, cracked=0.25)   # 0.75 m² open: nothing new
+    sei.expose(1.0, area=np.full(4, 0.5), opened=[True, False, False, False])  # 0.5 m² opened
+    sei.expose(2.0, area=np.full(4, 0.5), opened=[True, False, False, False])  # nothing new
+    sei.expose(3.0, area=np.full(4, 0.375), opened=[True, True, False, False])  # 0.375 more
+    sei.expose(4.0, area=np.full(4, 0.75), opened=[True, False, False, False])  # 0.25 more
     per_area = spec.species_per_unit * 1e-9 / spec.molar_volume
-    assert sei.content(5.0) - before == pytest.approx(0.75 * per_area, rel=1e-12)
-    assert sei.cracked_fraction() == pytest.approx(0.75 / 3.0)
+    assert sei.content(5.0) - before == pytest.approx(1.125 * per_area, rel=1e-12)
+    assert sei.cracked_fraction() == pytest.approx((0.75 + 0.375) / 3.0)
+    assert sei.point_thickness(5.0) == pytest.approx([1e-9, 1e-9, spec.initial_thickness,
+                                                     spec.initial_thickness])
+    assert sei.points["born"] == pytest.approx([4.0, 3.0, 0.0, 0.0])
+
+
+def test_critical_strain_cracks_point_by_point():
+    """Critical strain at each point (physics.md 1d (v)): a point stretched from a_0 to λ²a_0
+    creates a_0 (λ² − (1 + ε_c)²) of fresh surface per cycle (the film conforms as it shrinks
+    back), one held within (1 + ε_c)² none; the surface mean would hide part of it."""
+    spec = SeiGrowth(solvent_diffusivity=0, fresh_thickness=1e-9, critical_strain=0.05)
+    sei = SurfaceSei(spec, area0=np.ones(3))
+    before = sei.content(0.0)
+    stretched = np.array([1.5, 1.05, 1.2])
+    for k in range(1, 11):  # out in ten increments, back, and out again at once
+        sei.stretch(float(k), 1 + (stretched - 1) * k / 10)
+    sei.stretch(11.0, np.ones(3))
+    sei.stretch(12.0, stretched)
+    fresh = np.maximum(stretched - 1.05**2, 0.0)
+    per_area = spec.species_per_unit * 1e-9 / spec.molar_volume
+    assert sei.content(13.0) - before == pytest.approx(2 * fresh.sum() * per_area, rel=1e-12)
+    assert fresh.sum() > max(stretched.sum() - 3 * 1.05**2, 0.0)  # the surface mean hides it
+    assert sei.point_thickness(13.0) == pytest.approx([1e-9, spec.initial_thickness, 1e-9])
 
 
 def test_delaminated_faces_get_fresh_sei_once():
@@ -132,7 +155,7 @@ def test_reaction_limited_growth_at_constant_and_stepped_potential():
             -spec.transfer_coefficient * F * (V - spec.equilibrium_potential) / (R * T)) \
             / (spec.species_per_unit * F)
     sei.set_potential(0.0, 0.1)
-    sei.expose(DAY, area=1.0, cracked=0.5)  # a fresh patch born after a day
+    sei.expose(DAY, area=0.5, opened=True)  # a fresh patch born after a day (0.5 m² more)
     sei.set_potential(2 * DAY, 0.05)
     L = sei.thickness(3 * DAY)
     grown = rate(0.1) * 2 * DAY + rate(0.05) * DAY
