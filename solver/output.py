@@ -30,7 +30,8 @@ SUMMARY_COLUMNS = (
     "von_mises_max_Pa", "interface_von_mises_max_Pa", "interface_hydrostatic_max_Pa",
     "plastic_strain_max", "sei_hoop_max_Pa", "sei_cracked_area_fraction",
     "particle_damage_volume_fraction", "interface_delaminated_area_fraction",
-    "sei_thickness_mean_m", "sei_thickness_min_m", "sei_thickness_max_m", "inventory_lost_mol", "newton_iterations", "ksp_iterations", "dt_s",
+    "sei_thickness_mean_m", "sei_thickness_min_m", "sei_thickness_max_m", "inventory_lost_mol",
+    "newton_iterations", "ksp_iterations", "dt_s",
 )
 CYCLE_COLUMNS = (
     "cycle", "insertion_capacity_mAh_g", "extraction_capacity_mAh_g", "coulombic_efficiency",
