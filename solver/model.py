@@ -342,20 +342,27 @@ class Model:
             return None
         E, L = self.scales.stress, self.scales.length
         materials = self.case.materials
-        allowed, Gc = None, materials["active"].Gc / (E * L)
+
+        def length(role):  # l/L: given, or from the strength with the material's E and G_c
+            m = materials[role]
+            return (spec.length if spec.strength is None else fracture.length_for_strength(
+                spec.model, m.E, m.Gc, spec.strength)) / L
+        allowed, Gc, l = None, materials["active"].Gc / (E * L), length("active")
         if self.regions is not None:
             V = fem.functionspace(self.mesh, ("DG", 0))
-            allowed, Gc = fem.Function(V), fem.Function(V)
+            allowed, Gc, l = fem.Function(V), fem.Function(V), fem.Function(V)
+            l.x.array[:] = max(length(role) for role in spec.regions)  # unused where d = 0
             for role in spec.regions:
                 dofs = V.dofmap.list[self.domain.cell_tags.find(self.domain.regions[role])]
                 allowed.x.array[dofs.ravel()] = 1.0
                 Gc.x.array[dofs.ravel()] = materials[role].Gc / (E * L)
-            allowed.x.scatter_forward()
-            Gc.x.scatter_forward()
+                l.x.array[dofs.ravel()] = length(role)
+            for f in (allowed, Gc, l):
+                f.x.scatter_forward()
         K = (kinematics.deformation_gradient(self.u, self.dimension, self.x) if self.finite
              else self.eps)
         psi_plus, _ = self._energy_parts(K, self.theta, self._F_p(self.internal))
-        return fracture.PhaseField(self.mesh, psi_plus, Gc, spec.length / L, spec.model,
+        return fracture.PhaseField(self.mesh, psi_plus, Gc, l, spec.model,
                                    dx=self.dx, weight=self.weight, allowed=allowed,
                                    prefix=prefix)
 

@@ -829,7 +829,13 @@ class Fracture(_Model):
         "[active, sei]; `particle` means active")
     model: Literal["AT1", "AT2"] = Field("AT2", description="AT2: quadratic crack density, "
                                          "history field; AT1: linear, elastic threshold, bounds")
-    length: PosLength = Field(description="phase-field length l (resolve it: mesh size ≲ l/2)")
+    length: Optional[PosLength] = Field(
+        None, description="phase-field length l (resolve it: mesh size ≲ l/2); give it or "
+        "strength")
+    strength: Optional[PosPressure] = Field(
+        None, description="tensile strength σ_c instead of length: each material cracking "
+        "gets the l at which a bar of it in uniaxial tension peaks at σ_c, AT2 l = (27/256) "
+        "E G_c/σ_c², AT1 l = 3 E G_c/(8 σ_c²) (physics.md 1c)")
     split: Literal["none", "volumetric_deviatoric", "spectral"] = Field(
         "volumetric_deviatoric", description="which part of the elastic energy drives cracks: "
         "all, tension and shear (Amor et al. 2009), or positive principal strains (Miehe et al. "
@@ -849,6 +855,13 @@ class Fracture(_Model):
         if isinstance(data, dict) and isinstance(data.get("regions"), list):
             data["regions"] = ["active" if r == "particle" else r for r in data["regions"]]
         return data
+
+    @model_validator(mode="after")
+    def _length_or_strength(self) -> Fracture:
+        if (self.length is None) == (self.strength is None):
+            fail("give the phase-field length or the strength it follows from (one of them)",
+                 key="length")
+        return self
 
 
 class Interface(_Model):

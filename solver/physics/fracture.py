@@ -34,6 +34,14 @@ def degradation(d, k=1e-9) -> ufl.core.expr.Expr:
     return (1 - d) ** 2 + k
 
 
+def length_for_strength(model: str, E: float, Gc: float, strength: float) -> float:
+    """The l at which a homogeneous bar in uniaxial tension (no split) peaks at ``strength``
+    σ_c: AT2 σ_c = (3√3/16)√(E G_c/l) ⇒ l = (27/256) E G_c/σ_c²; AT1 σ_c = √(3 G_c E/(8l)) ⇒
+    l = 3 E G_c/(8 σ_c²) (physics.md 1c; units of G_c/E)."""
+    factor = 27 / 256 if model == "AT2" else 3 / 8
+    return factor * E * Gc / strength**2
+
+
 def crack_density(d, grad_d, length, model: str) -> ufl.core.expr.Expr:
     """Crack surface per volume γ (1/length): AT2 d²/(2l) + (l/2)|∇d|², AT1
     (3/(8l))(d + l²|∇d|²); the constant c_w of each model is folded in (∫γ across a crack = 1)."""

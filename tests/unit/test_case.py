@@ -93,7 +93,7 @@ protocol: {steps: [{insert: {c_rate: 2C}, until: {soc: 0.5}}]}
     assert case.solver.dt.initial is None and case.solver.newton.max_it == 12
     assert case.output.fields.names == ["concentration", "displacement", "von_mises",
                                         "hydrostatic", "hoop", "J", "J_c", "plastic_strain",
-                                        "damage"]
+                                        "damage", "sei_thickness"]
     assert case.output_dir() == Path("results/minimal")
 
 
@@ -306,3 +306,15 @@ def test_interface_errors(tmp_path):
     msg = error(tmp_path, CASE + "interfaces:\n  - between: [active, shell]\n"
                 "    condition: blocking\n    partition: 2\n", shell)
     assert "interfaces.0.partition (line 33): a blocking interface has no partition" in msg
+
+
+def test_fracture_needs_length_or_strength(tmp_path):
+    for given in ("", ", length: 5 nm, strength: 100 MPa"):
+        msg = error(tmp_path, CASE, (f"physics.fracture={{in: [active]{given}}}",
+                                     "materials.active.Gc=1"))
+        assert "physics.fracture.length (from --set): give the phase-field length or the " \
+               "strength it follows from (one of them)" in msg
+    msg = error(tmp_path, CASE, ("physics.fracture={in: [active], strength: -1 MPa}",
+                                 "materials.active.Gc=1"))
+    assert "physics.fracture.strength (from --set): given '-1 MPa'; must be greater than 0" \
+        in msg

@@ -92,6 +92,19 @@ def test_b8a_dimensional_peak(model, peak_MPa, strain_c):
     assert sigma[2] * 1e3 == pytest.approx(peak_MPa, rel=2e-4)  # the table's 4 digits
 
 
+@pytest.mark.parametrize("model", ["AT2", "AT1"])
+def test_length_for_strength_peaks_at_the_strength(model):
+    """``length_for_strength``: the bar with E = 10 GPa, G_c = 1 J/m² and the l of σ_c =
+    130 MPa peaks at 130 MPa, at ε_c (in GPa and nm; AT2 l = 62.4 nm)."""
+    E, Gc, strength = 10.0, 1.0, 0.130
+    length = fracture.length_for_strength(model, E, Gc, strength)
+    eps_c = np.sqrt(Gc / (3 * E * length)) if model == "AT2" else \
+        np.sqrt(3 * Gc / (8 * E * length))
+    _, sigma = homogeneous_bar(model, E, Gc, length, eps_c * np.array([0.9, 1.0, 1.1])).T
+    assert np.argmax(sigma) == 1
+    assert sigma[1] == pytest.approx(strength, rel=1e-6)
+
+
 def crack_profile(model: str, L: float, length: float, n: int):
     """(x, d, Γ) of the 1-D crack profile on [0, L] with d(0) = 1, no elastic energy."""
     domain = mesh.create_interval(COMM, n, [0.0, L])

@@ -17,17 +17,23 @@ E, NU, BETA = 30e9, 0.3, 0.3
 GC, LENGTH = 2.0, 20e-9
 
 
-def clamped_box(split):
+# the AT2 strength of a bar with this E, G_c and l: (3√3/16)√(E G_c/l) (physics.md 1c)
+STRENGTH = 3 * np.sqrt(3) / 16 * np.sqrt(E * GC / LENGTH)
+
+
+def clamped_box(split, scale=f"length: {LENGTH}"):
     return load_case(CASES / "verification/b5_constrained_box.yaml", [
         "geometry.rollers=[x0, x1, y0, y1, z0, z1]", "geometry.mesh.size=0.5 um",
         f"materials.active.Gc={GC}",
-        f"physics.fracture={{in: [particle], model: AT2, length: {LENGTH}, split: {split}, "
+        f"physics.fracture={{in: [particle], model: AT2, {scale}, split: {split}, "
         "staggered_tolerance: 1e-10}"])
 
 
 @pytest.mark.parallel
-def test_homogeneous_damage_of_a_clamped_swelling_box():
-    case = clamped_box("none")
+@pytest.mark.parametrize("scale", [f"length: {LENGTH}", f"strength: {STRENGTH}"])
+def test_homogeneous_damage_of_a_clamped_swelling_box(scale):
+    """The same l given directly or through the strength it gives (AT2)."""
+    case = clamped_box("none", scale)
     K = E / (3 * (1 - 2 * NU))
     theta = case.initial.soc
     for eps_star in (0.005, 0.01, 0.02):  # ψ from 0.3·G_c/l to 4.7·G_c/l: d from 0.2 to 0.8
