@@ -21,15 +21,14 @@ demo: install
 
 test: install test-serial test-parallel
 
-# the serial tests in NP worker processes (whole modules per worker: module fixtures run once)
 test-serial:
-	$(BIN)/python -m pytest -q -n $(NP) --dist loadfile
+	$(BIN)/python -m pytest -q
 
 test-parallel:
 	$(BIN)/mpirun -n $(NP) $(BIN)/python -m pytest -q -m "parallel and not slow" -p no:cacheprovider
 
 test-all: install
-	$(BIN)/python -m pytest -q -m "" -n $(NP) --dist loadfile
+	$(BIN)/python -m pytest -q -m "" 
 	$(BIN)/mpirun -n $(NP) $(BIN)/python -m pytest -q -m parallel -p no:cacheprovider
 
 # docs/verification.md from the records the verification tests wrote (run make test first)

@@ -7,7 +7,8 @@ import pytest
 from postprocess import readers
 from support import run
 
-# the two 3-D seeds (scaffold, fibre) take minutes even coarse: make test-all only
+# ~100 s together even for the coarse versions: make test-all only (make test is at its budget)
+pytestmark = pytest.mark.slow
 
 SHORT_CYCLE = ("protocol.steps=[{insert: {c_rate: 2}, until: {soc: 0.3}}, "
                "{extract: {c_rate: 2}, until: {soc: 0.05}}]")
