@@ -4,6 +4,7 @@ The loop is the hot path: it only sets constants, solves, assembles precompiled 
 interpolates precompiled expressions.
 """
 
+import gc
 import math
 import platform
 import signal
@@ -512,6 +513,12 @@ def run_case(case, out_dir, petsc_args=(), restart=None, plots=True, comm=None,
         out.write_record(record)
         out.close()
         loop.progress.finished(status, loop.t, loop.increment, loop.stats, wall, error)
+    # PETSc objects (MUMPS factors among them) are destroyed collectively: free them on every
+    # rank at once, before rank 0 alone plots (a rank collecting them at its own later time
+    # left the other spinning in MPI at exit)
+    del loop, out, obs, probes, model
+    gc.collect()
+    comm.barrier()
     if plots and comm.rank == 0:
         from postprocess.plots import plot_results
         plot_results(out_dir)
