@@ -22,7 +22,7 @@ demo: install
 test: install test-serial test-parallel
 
 test-serial:
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 test-parallel:
 	$(BIN)/mpirun -n $(NP) $(BIN)/python -m pytest -q -m "parallel and not slow" -p no:cacheprovider

@@ -63,9 +63,7 @@ class Observables:
             for role, rho in regions.masses.items())
         moles = 1.0 if regions is None else regions.scale  # c/(c_max θ)
         self._theta_form = fem.form(model.dV(moles * model.theta))
-        self._area_form = fem.form(model.dA(model.surface_stretch)) \
-            if model.case.physics.sei_growth and model.ds_wetted is not None else None
-        self.surface_points = self._surface_points(model) if self._area_form is not None \
+        self.surface_points = self._surface_points(model) if model.sei_state is not None \
             else None
         self._dilatation_form = fem.form(model.dV(model.dilatation))
         self._theta_dofs = np.concatenate([collapsed_dofs(model.W, i)[1]
@@ -108,8 +106,11 @@ class Observables:
         their lumped reference areas ``point_area0`` (m²) and the form of the deformed ones."""
         Q = fem.functionspace(model.mesh, ("Lagrange", 1))
         pf = model.phase_field
-        if pf is not None and not np.array_equal(pf.V.dofmap.list, Q.dofmap.list):
-            raise RuntimeError("the damage's P1 dofs are not laid out as the surface points'")
+        for other in (model.sei_state, None if pf is None else pf.d):
+            if other is not None and not np.array_equal(other.function_space.dofmap.list,
+                                                        Q.dofmap.list):
+                raise RuntimeError(f"the P1 dofs of {other.name} are not laid out as the "
+                                   "surface points'")
         v = ufl.TestFunction(Q)
         self._point_vector = fem.petsc.create_vector(Q)
         self._point_area_form = fem.form(model.dA(v * model.surface_stretch))
@@ -205,11 +206,6 @@ class Observables:
         """Butler–Volmer current at the applied potential through the whole body (A, > 0
         inserting)."""
         return self._sum(self._electrochemistry["current"])
-
-    def surface_area(self) -> float:
-        """Deformed area of the wetted surface of the whole body (m²)."""
-        S = self.model.scales
-        return self._sum(self._area_form) * S.length**2 * self.model.domain.body_factor
 
     def _sum(self, form) -> float:
         return self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)

@@ -172,8 +172,8 @@ class SurfaceSei:
         return self._total(self.points["fresh"]) / self._total(self.points["current"])
 
     def state(self) -> dict:
-        """The patches and the growth law's state (the same on every rank; the points are
-        stored with ``store``)."""
+        """The patches and the growth law's state (the same on every rank; the points go into
+        the model's sei_state function: ``table``)."""
         return {"area": self.area.tolist(), "born": self.born.tolist(), "h0": self.h0.tolist(),
                 "g_born": self.g_born.tolist(), "grown": [self.grown, self.t_grown, self.rate],
                 "cracked_area": self.cracked_area, "delaminated_area": self.delaminated_area}
@@ -185,14 +185,13 @@ class SurfaceSei:
         self.cracked_area, self.delaminated_area = state["cracked_area"], \
             state["delaminated_area"]
 
-    def store(self, t: float, table: np.ndarray) -> None:
-        """Write the points' state at t (with their thickness) into ``table`` (points ×
-        POINT_STATE: rows of the model's sei_state function)."""
+    def table(self, t: float) -> np.ndarray:
+        """The points' state at t, with their thickness (points × POINT_STATE: rows of the
+        model's sei_state function)."""
         self.points["thickness"] = self.point_thickness(t)
-        for j, name in enumerate(POINT_STATE):
-            table[:, j] = self.points[name]
+        return np.column_stack([self.points[name] for name in POINT_STATE])
 
     def load(self, table: np.ndarray) -> None:
-        """Read the points' state from ``table`` (see ``store``)."""
+        """Read the points' state from ``table`` (see ``table``)."""
         for j, name in enumerate(POINT_STATE):
             self.points[name] = np.array(table[:, j])

@@ -172,21 +172,16 @@ class TimeLoop:
             self.out.write_probes(self.t)
             self._last_field_time = self.t
 
-    def _sei_table(self) -> np.ndarray:
-        """The rows of the model's sei_state function that are this rank's surface points
-        (a copy: write back with ``_store_sei``)."""
-        table = self.model.sei_state.x.array.reshape(-1, len(POINT_STATE))
-        return table[self.obs.surface_points]
+    def _sei_rows(self) -> np.ndarray:
+        """The model's sei_state function as rows of POINT_STATE (a view)."""
+        return self.model.sei_state.x.array.reshape(-1, len(POINT_STATE))
 
     def _store_sei(self) -> None:
         """The SEI's points at the present time into sei_state (checkpoint, fields)."""
         if self.sei is None:
             return
-        table = self._sei_table()
-        self.sei.store(self.t, table)
-        state = self.model.sei_state
-        state.x.array.reshape(-1, len(POINT_STATE))[self.obs.surface_points] = table
-        state.x.scatter_forward()
+        self._sei_rows()[self.obs.surface_points] = self.sei.table(self.t)
+        self.model.sei_state.x.scatter_forward()
 
     def checkpoint(self, active, done: bool) -> None:
         """Last accepted state and where the protocol stands (``done``: the phase is over)."""
@@ -213,7 +208,7 @@ class TimeLoop:
         self._cycle_lost_from = state["cycle_lost_from"]
         if self.sei is not None and state["sei"] is not None:
             self.sei.restore(state["sei"])
-            self.sei.load(self._sei_table())
+            self.sei.load(self._sei_rows()[self.obs.surface_points])
         if self._wetted_area_m2:
             self._update_film()
         self.ctrl.dt, self._previous_dt = state["dt_s"], state["previous_dt_s"]
