@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from mpi4py import MPI
+from scipy.optimize import brentq
 
 from solver.errors import SolveFailed, Terminated
 from solver.model import FARADAY, Model
@@ -26,6 +27,11 @@ from solver.sei import POINT_STATE, SurfaceSei
 from solver.stepping import StepController
 
 MAX_EVENT_REFINEMENTS = 30
+
+
+def _tolerance(event: str, target: float) -> float:
+    """How close an event quantity must land on its target (the current relative to it)."""
+    return TOLERANCE[event] * (abs(target) if event == "current" else 1.0)
 
 
 def parse_petsc_args(args) -> dict:
@@ -296,6 +302,9 @@ class TimeLoop:
         reason is left in ``_end``)."""
         remaining, limit = self.protocol.remaining(active, self.t, self.soc,
                                                    self.capacity_per_soc)
+        landing = self._soc_landing(active)
+        if landing is not None and (remaining is None or landing < remaining):
+            remaining, limit = landing, "soc"
         if remaining == 0.0:
             self._end = limit
             return False
@@ -309,7 +318,7 @@ class TimeLoop:
             self.progress.rejected(active, self.t, dt, its, self.ctrl.dt)
             return True
         event = self._first_crossing(active)
-        if event is not None:
+        if event is not None and abs(event[3] - event[1]) > _tolerance(*event[:2]):
             dt, its, kits = self._refine(active, dt, *event)
         soc_before, soc_new = self.soc, self.obs.soc()
         voltage = self.obs.voltage(self.mode)
@@ -368,12 +377,20 @@ class TimeLoop:
         return min(crossed)[1:] if crossed else None
 
     def _refine(self, active, dt, name, target, before, after):
-        """Regula falsi (Illinois) on the step size for the step that lands on an event."""
-        tol = TOLERANCE[name] * (abs(target) if name == "current" else 1.0)
+        """Land the step on an event: regula falsi (Illinois) on the measured quantity; for an
+        SOC limit under a known current, the root of the charge balance (``_soc_balance``)
+        shifted by its misfit at the last trial, as long as that root lies in the bracket."""
+        tol = _tolerance(name, target)
+        balance = self._soc_balance(active) if name == "soc" else None
+        misfit = None if balance is None else after - balance(dt)
         lo, f_lo, hi, f_hi = 0.0, before - target, dt, after - target
         side = 0
         for _ in range(MAX_EVENT_REFINEMENTS):
             trial = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+            if balance is not None:
+                g_lo, g_hi = (balance(s) + misfit - target for s in (lo, hi))
+                if g_lo * g_hi < 0:
+                    trial = brentq(lambda s: balance(s) + misfit - target, lo, hi, xtol=1e-12 * hi)
             ok, its, kits = self._try(active, trial)
             if not ok:
                 raise SolveFailed(f"the solve failed while locating the {name} limit "
@@ -381,6 +398,8 @@ class TimeLoop:
             f = self._measure(name, active) - target
             if abs(f) <= tol:
                 return trial, its, kits
+            if balance is not None:
+                misfit = f + target - balance(trial)
             if f * f_lo > 0:
                 lo, f_lo = trial, f
                 f_hi, side = (f_hi / 2, side) if side == -1 else (f_hi, -1)
@@ -389,6 +408,30 @@ class TimeLoop:
                 f_lo, side = (f_lo / 2, side) if side == 1 else (f_lo, 1)
         raise SolveFailed(f"the {name} limit {target:g} of step {active.index} was not located "
                           f"within {MAX_EVENT_REFINEMENTS} refinements")
+
+    def _soc_landing(self, active) -> float | None:
+        """Seconds to the phase's SOC limit by the charge balance (0 when there), when the
+        balance is known (an SEI takes part of a set current) and reaches the limit."""
+        balance, target = self._soc_balance(active), active.phase.until_soc
+        if balance is None or target is None:
+            return None
+        gap = target - self.soc
+        if abs(gap) <= TOLERANCE["soc"]:
+            return 0.0
+        horizon = 4 * 3600 * abs(gap) / self.protocol.c_rate(active.phase.current)
+        if (balance(0.0) - target) * (balance(horizon) - target) >= 0:
+            return None  # moving away from it, or the film takes most of the current
+        return brentq(lambda s: balance(s) - target, 0.0, horizon, xtol=1e-12 * horizon)
+
+    def _soc_balance(self, active):
+        """SOC after a step of s seconds of a current-controlled phase by the charge balance,
+        SOC + sign C s/3600 − n_SEI(s)/n_body (what the SEI takes, ``_sei_uptake``); None for
+        other phases."""
+        phase = active.phase
+        if not phase.current or self.sei is None:
+            return None
+        rate = phase.sign * self.protocol.c_rate(phase.current) / 3600.0
+        return lambda s: self.soc + rate * s - self._sei_uptake(active, s) / self.body_moles
 
     def _saturated(self, active) -> bool:
         """End an insertion/extraction early when θ leaves (0, 1): the diffusion-limited state

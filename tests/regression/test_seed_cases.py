@@ -7,9 +7,6 @@ import pytest
 from postprocess import readers
 from support import run
 
-# ~100 s together even for the coarse versions: make test-all only (make test is at its budget)
-pytestmark = pytest.mark.slow
-
 SHORT_CYCLE = ("protocol.steps=[{insert: {c_rate: 2}, until: {soc: 0.3}}, "
                "{extract: {c_rate: 2}, until: {soc: 0.05}}]")
 
@@ -20,7 +17,6 @@ def _bounded_ice(out, cycle_index: int = 0) -> float:
     return ice
 
 
-@pytest.mark.slow  # 3-D finite strain: ~2.5 min on a shared core
 def test_seed000_scaffold_sn_co(tmp_path):
     _, record = run("seeds/seed000_scaffold_sn_co.yaml", tmp_path, "protocol.cycles=1",
                     "protocol.steps=[{insert: {c_rate: 4}, until: {soc: 0.06}}, "
@@ -45,7 +41,6 @@ def test_seed001_particle(tmp_path, chem):
     _bounded_ice(tmp_path)
 
 
-@pytest.mark.slow  # 3-D fibre: ~1.5 min on a shared core
 def test_seed002_cnf_and_bare(tmp_path):
     cnf, bare = tmp_path / "cnf", tmp_path / "bare"
     run("seeds/seed002_cnf_sn_clusters.yaml", cnf, SHORT_CYCLE)

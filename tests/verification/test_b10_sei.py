@@ -63,6 +63,11 @@ def test_fresh_surface_and_coulombic_efficiency(tmp_path):
     assert cycle["coulombic_efficiency"][0] == pytest.approx(1 / (1 + ratio), abs=5e-5)
     s = readers.summary(tmp_path)
     assert s["soc"][-1] == pytest.approx(0.02, abs=1e-9)  # SOC limits still hit exactly
+    assert np.nanmax(s["soc"]) == pytest.approx(0.98, abs=1e-9)
+    # ... aimed at by the charge balance (set current less the film's uptake), without trial
+    # solves: every Newton iteration of the run belongs to an accepted increment
+    assert record["rejected_steps"] == 0
+    assert record["newton_iterations"] == np.nansum(s["newton_iterations"])
     assert np.nanmax(s["sei_cracked_area_fraction"]) == pytest.approx(1 - 1 / lam2, rel=1e-6)
 
 
