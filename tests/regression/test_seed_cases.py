@@ -19,6 +19,7 @@ def _bounded_ice(out, cycle_index: int = 0) -> float:
 
 def test_seed000_scaffold_sn_co(tmp_path):
     _, record = run("seeds/seed000_scaffold_sn_co.yaml", tmp_path, "protocol.cycles=1",
+                    "solver.dt.initial=15 s",
                     "protocol.steps=[{insert: {c_rate: 4}, until: {soc: 0.06}}, "
                     "{extract: {c_rate: 4}, until: {soc: 0.02}}]")
     assert record["status"] == "completed"
