@@ -1,11 +1,13 @@
 """Coarse versions of the seed cases (cases/seeds/, docs/validation.md): each completes, hits
-its protocol limits and gives physically bounded results (not numbers of a previous run)."""
+its protocol limits and gives physically bounded results (not numbers of a previous run); the
+seed studies make valid cases of them."""
 
 import numpy as np
 import pytest
+from support import CASES, run
 
 from postprocess import readers
-from support import run
+from solver.sweep import load_study
 
 SHORT_CYCLE = ("protocol.steps=[{insert: {c_rate: 2}, until: {soc: 0.3}}, "
                "{extract: {c_rate: 2}, until: {soc: 0.05}}]")
@@ -31,7 +33,7 @@ def test_seed000_scaffold_sn_co(tmp_path):
     _bounded_ice(tmp_path)
 
 
-@pytest.mark.parametrize("chem", ["na", "si"])
+@pytest.mark.parametrize("chem", ["na", "li", "si"])
 def test_seed001_particle(tmp_path, chem):
     _, record = run(f"seeds/seed001_particle_{chem}.yaml", tmp_path, "geometry.radius=50 nm",
                     "geometry.mesh.sei_layers=3", "physics.fracture.length=8 nm", SHORT_CYCLE)
@@ -40,6 +42,23 @@ def test_seed001_particle(tmp_path, chem):
     assert np.nanmax(s["soc"]) == pytest.approx(0.3, abs=1e-9)
     assert np.nanmax(s["volume_change_pct"]) > 0.0
     _bounded_ice(tmp_path)
+
+
+def test_seed001_free_particle_li(tmp_path):
+    case, _ = run("seeds/seed001_free_particle_li.yaml", tmp_path, "geometry.mesh.size=10 nm",
+                  "protocol.steps=[{insert: {c_rate: 2}, until: {soc: 0.3}}]")
+    s = readers.summary(tmp_path)
+    assert s["soc"][-1] == pytest.approx(0.3, abs=1e-9)
+    # finite strain, volume linear in θ: ΔV/V = β (θ̄ − θ_0) (elastic part aside)
+    swelling = 100 * case.materials["active"].expansion * (0.3 - case.initial.soc)
+    assert 0.95 * swelling < s["volume_change_pct"][-1] < 1.05 * swelling
+
+
+@pytest.mark.parametrize("study", sorted(p.name for p in (CASES / "seeds").glob("*_study.yaml"))
+                         + sorted(p.name for p in (CASES / "seeds").glob("*_size_rate_*.yaml")))
+def test_seed_studies_make_valid_cases(study):
+    loaded = load_study(CASES / "seeds" / study)
+    assert len(loaded.cases) >= 2 and len({c.key for c in loaded.cases}) == len(loaded.cases)
 
 
 def test_seed002_cnf_and_bare(tmp_path):
