@@ -1,3 +1,5 @@
+import solver.mpi_env  # noqa: I001, F401  (first: BLAS threads, then MPI from the wheel)
+
 import json
 import sys
 import tempfile
@@ -6,9 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import solver.mpi_env  # noqa: F401  (MPI from the wheel before dolfinx/petsc4py/mpi4py)
-from mpi4py import MPI  # noqa: E402
+from mpi4py import MPI
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/support.py
 
