@@ -51,9 +51,11 @@ def test_api_gives_the_summary_of_the_command_line(api_run, tmp_path, capsys):
     cli = readers.summary(out)
     assert list(api_run.summary) == list(cli)
     for column, values in cli.items():  # the same solves, but not always bitwise equal (CI
-        # once saw 2e-12 in the voltage): compared well inside the Newton tolerance (rtol 1e-9)
-        np.testing.assert_allclose(api_run.summary[column], values, rtol=1e-10, atol=0,
-                                   err_msg=column)
+        # saw 2e-12 in a voltage, 1e-11 of the peak in a stress relaxing to zero): to the Newton
+        # tolerance (rtol 1e-9) relative to each column's scale
+        scale = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 0.0
+        np.testing.assert_allclose(api_run.summary[column], values, rtol=1e-9,
+                                   atol=1e-9 * scale, err_msg=column)
     assert api_run.record["status"] == "completed" and api_run.summary["soc"][-1] == \
         pytest.approx(0.05, abs=1e-12)
     assert set(api_run.cycles) >= {"coulombic_efficiency"} and "radial" in api_run.profiles
