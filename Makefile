@@ -21,14 +21,16 @@ demo: install
 
 test: install test-serial test-parallel
 
+# the serial tests spread over $(NP) pytest-xdist workers (worksteal balances the few long 3-D
+# benchmarks against the many short tests); the parallel ones then run under mpirun -n $(NP)
 test-serial:
-	$(BIN)/python -m pytest -q --durations=20
+	$(BIN)/python -m pytest -q -n $(NP) --dist worksteal --durations=20
 
 test-parallel:
 	$(BIN)/mpirun -n $(NP) $(BIN)/python -m pytest -q -m "parallel and not slow" -p no:cacheprovider
 
 test-all: install
-	$(BIN)/python -m pytest -q -m "" 
+	$(BIN)/python -m pytest -q -m "" -n $(NP) --dist worksteal
 	$(BIN)/mpirun -n $(NP) $(BIN)/python -m pytest -q -m parallel -p no:cacheprovider
 
 # docs/verification.md from the records the verification tests wrote (run make test first)
