@@ -318,8 +318,10 @@ class TimeLoop:
             self.progress.rejected(active, self.t, dt, its, self.ctrl.dt)
             return True
         event = self._first_crossing(active)
-        if event is not None and abs(event[3] - event[1]) > _tolerance(*event[:2]):
-            dt, its, kits = self._refine(active, dt, *event)
+        if event is not None:
+            name, target, _, after = event
+            if abs(after - target) > _tolerance(name, target):  # else it landed already
+                dt, its, kits = self._refine(active, dt, *event)
         soc_before, soc_new = self.soc, self.obs.soc()
         voltage = self.obs.voltage(self.mode)
         self.model.accept()
@@ -360,7 +362,7 @@ class TimeLoop:
         if self.increment % self.case.output.checkpoint_every == 0:
             self.checkpoint(active, done=False)
         if event is not None:
-            self._end = event[0]
+            self._end = name
             return False
         return not self._saturated(active)
 
